@@ -1,0 +1,1 @@
+//! Demo data: a plausible small water utility, generated deterministically.

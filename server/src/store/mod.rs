@@ -1,0 +1,1 @@
+//! Storage: one trait, SQLite and PostgreSQL implementations over sqlx.
