@@ -1,2 +1,18 @@
 //! `fieldline-core`: the one Rust core that runs on handhelds and inside the server, so every
 //! rule is written once. The default build has no I/O: model, documents, rules, status.
+
+pub mod action;
+pub mod document;
+pub mod model;
+pub mod outcome;
+pub mod record;
+pub mod reference;
+pub mod rules;
+pub mod status;
+
+pub use action::{ActionContext, FieldAction, OfficeAction, PhotoKind, PhotoRef, ReadingInput};
+pub use document::{DocumentError, WorkOrderDoc};
+pub use model::*;
+pub use outcome::{Assessment, Flag, Need, ReadingOutcome, Refusal, Validation};
+pub use record::{Causality, FieldEntry, OfficeEntry, OrderRecord, Origin};
+pub use status::{Derived, OrderException, Status, derive};

@@ -1,0 +1,596 @@
+//! The work order document on automerge. One document per order; its root holds a schema
+//! version and two sections, `office` (what to do, and the office's append-only log) and `field`
+//! (append-only lists of what the crew did). This module is the only code that touches automerge
+//! paths: everything else reads an [`OrderRecord`] and writes through typed functions.
+//!
+//! Layout (schema version 1):
+//! ```text
+//! { schema_version: 1, order_id: "…",
+//!   office: { data: {OfficeData…}, log: [ {action: {action: "assign", …}, by, at} … ] },
+//!   field:  { events: [entry…], readings: [entry…], notes: [entry…], photos: [entry…] } }
+//! entry = { action: {action: "reading", …}, context: {user, device_time, gps},
+//!           assessment: {readings, flags}, rules_version, reference_version }
+//! ```
+//! An entry's id is the id of the operation that created it (`counter@actor`): unique, the same
+//! on every replica, and impossible for a client to choose.
+
+mod causality;
+mod json;
+
+use crate::action::{ActionContext, FieldAction, OfficeAction};
+use crate::model::{OfficeData, Timestamp};
+use crate::outcome::{Assessment, Refusal};
+use crate::record::{FieldEntry, OfficeEntry, OrderRecord, Origin};
+use crate::reference::ReferenceData;
+use crate::rules;
+use crate::status::{self, Derived, Status};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use automerge;
+
+/// The document schema version this build writes. Schemas only grow (new optional fields).
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Longest free text accepted in a note or reason, in bytes.
+pub const MAX_TEXT_BYTES: usize = 4_000;
+
+/// What can go wrong reading or writing a document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// The bytes are not an automerge document.
+    #[error("not a work order document: {0}")]
+    Load(#[source] automerge::AutomergeError),
+    /// The document does not have the shape of the schema.
+    #[error("document does not match the schema at {path}: {message}")]
+    Schema {
+        /// Where in the document.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The document was written by a newer schema than this build knows.
+    #[error("document schema {found} is newer than this app's {SCHEMA_VERSION}: update the app")]
+    NewerSchema {
+        /// The version in the document.
+        found: u64,
+    },
+    /// automerge refused an operation.
+    #[error("document operation failed: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+impl DocumentError {
+    pub(crate) fn schema(path: &str, message: impl Into<String>) -> Self {
+        DocumentError::Schema {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One automerge change as the server logs and ships it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeInfo {
+    /// The change hash.
+    pub hash: ChangeHash,
+    /// The writing actor, hex.
+    pub actor: String,
+    /// The actor's sequence number of this change.
+    pub seq: u64,
+    /// The writer's clock, Unix seconds (advisory: a device's claim).
+    pub time_secs: i64,
+    /// What the change did (`field:reading`, `office:assign`).
+    pub message: Option<String>,
+    /// The heads its writer had seen.
+    pub deps: Vec<ChangeHash>,
+    /// The raw change bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Why an action was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// A rule refused it; nothing was written.
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// The document could not be read or written.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+}
+
+impl From<Refusal> for ActionError {
+    fn from(refusal: Refusal) -> Self {
+        ActionError::Refused(refusal)
+    }
+}
+
+/// The field lists, and which actions go into each.
+const FIELD_LISTS: [&str; 4] = ["events", "readings", "notes", "photos"];
+
+fn field_list_for(action: &FieldAction) -> &'static str {
+    match action {
+        FieldAction::Reading { .. } | FieldAction::Skip { .. } => "readings",
+        FieldAction::Note { .. } => "notes",
+        FieldAction::Photo { .. } => "photos",
+        _ => "events",
+    }
+}
+
+/// One work order as an automerge document.
+#[derive(Debug, Clone)]
+pub struct WorkOrderDoc {
+    doc: Automerge,
+}
+
+impl WorkOrderDoc {
+    /// Creates the document of a new order, written by `actor` (the office, or a device for a
+    /// field-found order) at `at`.
+    pub fn create(
+        order_id: &str,
+        office: &OfficeData,
+        actor: ActorId,
+        at: Timestamp,
+    ) -> Result<Self, DocumentError> {
+        let mut doc = Automerge::new().with_actor(actor);
+        let data = json::to_hydrate(&to_json(office)?);
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        tx.put(ROOT, "order_id", order_id)?;
+        let office_obj = tx.put_object(ROOT, "office", ObjType::Map)?;
+        tx.batch_create_object(&office_obj, "data", &data, false)?;
+        tx.put_object(&office_obj, "log", ObjType::List)?;
+        let field = tx.put_object(ROOT, "field", ObjType::Map)?;
+        for list in FIELD_LISTS {
+            tx.put_object(&field, list, ObjType::List)?;
+        }
+        tx.commit_with(commit_options("create", at));
+        Ok(WorkOrderDoc { doc })
+    }
+
+    /// Loads a saved document and checks that it is a work order this build can read.
+    pub fn load(bytes: &[u8]) -> Result<Self, DocumentError> {
+        let doc = Automerge::load(bytes).map_err(DocumentError::Load)?;
+        let this = WorkOrderDoc { doc };
+        this.check_root()?;
+        Ok(this)
+    }
+
+    /// An empty document to receive an order's changes (a device's copy before its first sync).
+    pub fn empty(actor: ActorId) -> Self {
+        WorkOrderDoc {
+            doc: Automerge::new().with_actor(actor),
+        }
+    }
+
+    /// Writes subsequent changes as `actor`.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.doc.set_actor(actor);
+    }
+
+    /// The actor this replica writes as.
+    pub fn actor(&self) -> &ActorId {
+        self.doc.get_actor()
+    }
+
+    /// The whole document, compressed.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The current heads.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The raw bytes of every change not in the history of `heads`.
+    pub fn changes_since(&self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
+        self.doc
+            .get_changes(heads)
+            .into_iter()
+            .map(|change| change.raw_bytes().to_vec())
+            .collect()
+    }
+
+    /// The changes not in the history of `heads`, with what the server's change log keeps.
+    pub fn change_infos(&self, heads: &[ChangeHash]) -> Vec<ChangeInfo> {
+        self.doc
+            .get_changes(heads)
+            .into_iter()
+            .map(|change| ChangeInfo {
+                hash: change.hash(),
+                actor: change.actor_id().to_hex_string(),
+                seq: change.seq(),
+                time_secs: change.timestamp(),
+                message: change.message().map(str::to_string),
+                deps: change.deps().to_vec(),
+                bytes: change.raw_bytes().to_vec(),
+            })
+            .collect()
+    }
+
+    /// Applies raw changes (idempotent: a change already present is a no-op).
+    pub fn apply_changes(&mut self, changes: &[Vec<u8>]) -> Result<(), DocumentError> {
+        let mut decoded = Vec::with_capacity(changes.len());
+        for bytes in changes {
+            let change = automerge::Change::from_bytes(bytes.clone())
+                .map_err(|e| DocumentError::schema("$", format!("not an automerge change: {e}")))?;
+            decoded.push(change);
+        }
+        self.doc.apply_changes(decoded)?;
+        Ok(())
+    }
+
+    /// Merges another replica's changes into this one.
+    pub fn merge(&mut self, other: &mut WorkOrderDoc) -> Result<(), DocumentError> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
+    /// The document as it was at `heads` (the server judges changes as the device saw them).
+    pub fn at(&self, heads: &[ChangeHash]) -> Result<WorkOrderDoc, DocumentError> {
+        Ok(WorkOrderDoc {
+            doc: self.doc.fork_at(heads)?,
+        })
+    }
+
+    /// The order (document) id.
+    pub fn order_id(&self) -> Result<String, DocumentError> {
+        read_typed(&self.doc, &ROOT, "order_id", "$.order_id")
+    }
+
+    /// What the office asks for.
+    pub fn office(&self) -> Result<OfficeData, DocumentError> {
+        let office = self.office_obj()?;
+        read_typed(&self.doc, &office, "data", "$.office.data")
+    }
+
+    /// Everything the document holds, typed, with the causal order of its entries.
+    pub fn record(&self) -> Result<OrderRecord, DocumentError> {
+        let schema_version = self.check_root()?;
+        let office_obj = self.office_obj()?;
+        let log = child(&self.doc, &office_obj, "log", "$.office.log")?;
+        let mut office_log = Vec::new();
+        for (index, id, value) in list_items(&self.doc, &log, "$.office.log")? {
+            let path = format!("$.office.log[{index}]");
+            let stored: StoredOfficeEntry = from_json(value, &path)?;
+            office_log.push(OfficeEntry {
+                id: entry_id(&id),
+                action: stored.action,
+                by: stored.by,
+                at: stored.at,
+                origin: self.origin(&id, &path)?,
+            });
+        }
+
+        let field_obj = child(&self.doc, &ROOT, "field", "$.field")?;
+        let mut field = Vec::new();
+        for list_name in FIELD_LISTS {
+            let path = format!("$.field.{list_name}");
+            let list = child(&self.doc, &field_obj, list_name, &path)?;
+            for (index, id, value) in list_items(&self.doc, &list, &path)? {
+                let path = format!("{path}[{index}]");
+                let stored: StoredFieldEntry = from_json(value, &path)?;
+                if field_list_for(&stored.action) != list_name {
+                    return Err(DocumentError::schema(
+                        &path,
+                        format!(
+                            "a `{}` entry does not belong in `{list_name}`",
+                            stored.action.name()
+                        ),
+                    ));
+                }
+                field.push(FieldEntry {
+                    id: entry_id(&id),
+                    action: stored.action,
+                    context: stored.context,
+                    assessment: stored.assessment,
+                    rules_version: stored.rules_version,
+                    reference_version: stored.reference_version,
+                    origin: self.origin(&id, &path)?,
+                });
+            }
+        }
+
+        let writers: Vec<ChangeHash> = office_log
+            .iter()
+            .map(|e| &e.origin)
+            .chain(field.iter().map(|e| &e.origin))
+            .filter_map(|o| o.change.parse().ok())
+            .collect();
+        let causality = causality::build(&self.doc, &writers);
+
+        Ok(OrderRecord {
+            order_id: self.order_id()?,
+            schema_version,
+            office: self.office()?,
+            office_log,
+            field,
+            causality,
+        })
+    }
+
+    /// Status, assignee and exceptions.
+    pub fn derive(&self) -> Result<Derived, DocumentError> {
+        Ok(status::derive(&self.record()?))
+    }
+
+    /// Checks a field action against the rules and, if they accept it, appends it as one change.
+    /// A refused action writes nothing.
+    pub fn record_field_action(
+        &mut self,
+        action: FieldAction,
+        context: ActionContext,
+        reference: &ReferenceData,
+    ) -> Result<FieldEntry, ActionError> {
+        let record = self.record()?;
+        let derived = status::derive(&record);
+        let assessment = rules::check(&record, &derived, &action, &context, reference)?;
+        let stored = StoredFieldEntry {
+            action,
+            context,
+            assessment,
+            rules_version: rules::RULES_VERSION,
+            reference_version: reference.version,
+        };
+        let list_name = field_list_for(&stored.action);
+        let value = json::to_hydrate(&to_json(&stored)?);
+        let field = child(&self.doc, &ROOT, "field", "$.field")?;
+        let list = child(&self.doc, &field, list_name, "$.field")?;
+        let message = format!("field:{}", stored.action.name());
+        let at = stored.context.device_time;
+        let mut tx = self.doc.transaction();
+        let id = tx
+            .batch_create_object(&list, tx.length(&list), &value, true)
+            .map_err(DocumentError::from)?;
+        tx.commit_with(commit_options(&message, at));
+        Ok(FieldEntry {
+            id: entry_id(&id),
+            origin: self.origin(&id, "$.field")?,
+            action: stored.action,
+            context: stored.context,
+            assessment: stored.assessment,
+            rules_version: stored.rules_version,
+            reference_version: stored.reference_version,
+        })
+    }
+
+    /// Checks an office action against the order's derived status and appends it as one change.
+    pub fn apply_office_action(
+        &mut self,
+        action: OfficeAction,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<OfficeEntry, ActionError> {
+        let derived = self.derive()?;
+        check_office_action(&action, &derived)?;
+        let stored = StoredOfficeEntry {
+            action,
+            by: by.to_string(),
+            at,
+        };
+        let value = json::to_hydrate(&to_json(&stored)?);
+        let office = self.office_obj()?;
+        let log = child(&self.doc, &office, "log", "$.office.log")?;
+        let message = format!("office:{}", stored.action.name());
+        let mut tx = self.doc.transaction();
+        let id = tx
+            .batch_create_object(&log, tx.length(&log), &value, true)
+            .map_err(DocumentError::from)?;
+        tx.commit_with(commit_options(&message, at));
+        Ok(OfficeEntry {
+            id: entry_id(&id),
+            origin: self.origin(&id, "$.office.log")?,
+            action: stored.action,
+            by: stored.by,
+            at: stored.at,
+        })
+    }
+
+    /// The whole document as JSON (for snapshots, debugging and support; not for app logic).
+    pub fn to_json(&self) -> Result<Value, DocumentError> {
+        json::from_hydrate(&ReadDoc::hydrate(&self.doc, &ROOT, None)?, "$")
+    }
+
+    fn check_root(&self) -> Result<u64, DocumentError> {
+        let version: u64 = read_typed(&self.doc, &ROOT, "schema_version", "$.schema_version")?;
+        if version > SCHEMA_VERSION {
+            return Err(DocumentError::NewerSchema { found: version });
+        }
+        Ok(version)
+    }
+
+    fn office_obj(&self) -> Result<ObjId, DocumentError> {
+        child(&self.doc, &ROOT, "office", "$.office")
+    }
+
+    fn origin(&self, id: &ObjId, path: &str) -> Result<Origin, DocumentError> {
+        let ObjId::Id(counter, actor, _) = id else {
+            return Err(DocumentError::schema(
+                path,
+                "an entry without an operation id",
+            ));
+        };
+        let change = self
+            .doc
+            .hash_for_opid(id)
+            .ok_or_else(|| DocumentError::schema(path, "an entry whose change is missing"))?;
+        Ok(Origin {
+            change: change.to_string(),
+            actor: actor.to_hex_string(),
+            counter: *counter,
+        })
+    }
+}
+
+/// What the office may do to an order in its current state.
+fn check_office_action(action: &OfficeAction, derived: &Derived) -> Result<(), Refusal> {
+    let status = derived.status;
+    match action {
+        OfficeAction::Assign { assignee, .. } => {
+            if assignee.trim().is_empty() {
+                return Err(Refusal::new(
+                    "office.assignee",
+                    "assignee",
+                    "name the field user to assign",
+                ));
+            }
+            if status.is_terminal() {
+                return Err(Refusal::new(
+                    "office.assign_finished",
+                    "assignee",
+                    format!("the order is {status}: it can no longer be assigned"),
+                ));
+            }
+            if derived.assignee.as_deref() == Some(assignee.as_str()) {
+                return Err(Refusal::new(
+                    "office.already_assigned",
+                    "assignee",
+                    format!("the order is already assigned to {assignee}"),
+                ));
+            }
+        }
+        OfficeAction::Unassign { .. } => {
+            if status.is_terminal() || derived.assignee.is_none() {
+                return Err(Refusal::new(
+                    "office.unassign",
+                    "action",
+                    format!("the order is {status}: there is no assignment to take back"),
+                ));
+            }
+        }
+        OfficeAction::Cancel { reason } => {
+            check_text("office.cancel_reason", "reason", reason)?;
+            if matches!(
+                status,
+                Status::Completed | Status::Cancelled | Status::Closed
+            ) {
+                return Err(Refusal::new(
+                    "office.cancel_finished",
+                    "action",
+                    format!("the order is {status}: it can no longer be cancelled"),
+                ));
+            }
+        }
+        OfficeAction::Note { text } => check_text("office.note_text", "text", text)?,
+        OfficeAction::Close { note } => {
+            if let Some(note) = note {
+                check_text("office.note_text", "note", note)?;
+            }
+            if !status.is_terminal() || status == Status::Closed {
+                return Err(Refusal::new(
+                    "office.close_unfinished",
+                    "action",
+                    format!(
+                        "the order is {status}: only a completed, not-done or cancelled order can be closed"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_text(rule: &str, field: &str, text: &str) -> Result<(), Refusal> {
+    if text.trim().is_empty() {
+        return Err(Refusal::new(
+            rule,
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(Refusal::new(
+            rule,
+            field,
+            format!("{field} is longer than {MAX_TEXT_BYTES} bytes: shorten it"),
+        ));
+    }
+    Ok(())
+}
+
+/// How an office entry is stored (its id and origin come from automerge).
+#[derive(Serialize, serde::Deserialize)]
+struct StoredOfficeEntry {
+    action: OfficeAction,
+    by: String,
+    at: Timestamp,
+}
+
+/// How a field entry is stored (its id and origin come from automerge).
+#[derive(Serialize, serde::Deserialize)]
+struct StoredFieldEntry {
+    action: FieldAction,
+    context: ActionContext,
+    assessment: Assessment,
+    rules_version: u32,
+    reference_version: u32,
+}
+
+fn commit_options(message: &str, at: Timestamp) -> CommitOptions {
+    CommitOptions::default()
+        .with_message(message)
+        .with_time(at.0.div_euclid(1000))
+}
+
+fn entry_id(id: &ObjId) -> String {
+    match id {
+        ObjId::Id(counter, actor, _) => format!("{counter}@{}", actor.to_hex_string()),
+        ObjId::Root => "root".to_string(),
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value, DocumentError> {
+    serde_json::to_value(value).map_err(|e| DocumentError::schema("$", e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(value: Value, path: &str) -> Result<T, DocumentError> {
+    serde_json::from_value(value).map_err(|e| DocumentError::schema(path, e.to_string()))
+}
+
+/// The object at `key` of `obj`, which must be a map or list.
+fn child(doc: &Automerge, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, DocumentError> {
+    match doc.get(obj, key)? {
+        Some((automerge::Value::Object(_), id)) => Ok(id),
+        Some(_) => Err(DocumentError::schema(
+            path,
+            format!("`{key}` is not an object"),
+        )),
+        None => Err(DocumentError::schema(path, format!("`{key}` is missing"))),
+    }
+}
+
+/// Reads `key` of `obj` (scalar or object) as a typed value.
+fn read_typed<T: DeserializeOwned>(
+    doc: &Automerge,
+    obj: &ObjId,
+    key: &str,
+    path: &str,
+) -> Result<T, DocumentError> {
+    let value = match doc.get(obj, key)? {
+        Some((automerge::Value::Object(_), id)) => ReadDoc::hydrate(doc, &id, None)?,
+        Some((automerge::Value::Scalar(s), _)) => automerge::hydrate::Value::Scalar(s.into_owned()),
+        None => return Err(DocumentError::schema(path, "missing")),
+    };
+    from_json(json::from_hydrate(&value, path)?, path)
+}
+
+/// The items of a list: index, the id of the item's object, its value as JSON.
+fn list_items(
+    doc: &Automerge,
+    list: &ObjId,
+    path: &str,
+) -> Result<Vec<(usize, ObjId, Value)>, DocumentError> {
+    let ids: Vec<ObjId> = doc.list_range(list, ..).map(|item| item.id()).collect();
+    ids.into_iter()
+        .enumerate()
+        .map(|(index, id)| {
+            let item_path = format!("{path}[{index}]");
+            let value = json::from_hydrate(&ReadDoc::hydrate(doc, &id, None)?, &item_path)?;
+            Ok((index, id, value))
+        })
+        .collect()
+}
