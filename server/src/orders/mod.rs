@@ -1,0 +1,179 @@
+//! The order service: glues the core's work order documents to the store. Office edits load the
+//! document, apply the action through the core (which checks it against the derived status),
+//! re-derive the projection and store document, projection and change log in one transaction,
+//! retrying when another writer got there first.
+
+mod create;
+mod error;
+mod projection;
+mod seed;
+#[cfg(test)]
+mod tests;
+
+pub use create::{NewOrderRequest, build_order, create_order, due_at_for};
+pub use error::OrderError;
+pub use projection::{project, projection_of, to_utc};
+pub use seed::{PreparedOrder, insert_prepared};
+
+use crate::store::{NewChange, OrderSummary, OrderUpdate, Store, StoredOrder, User, UtilityId};
+use chrono::{DateTime, Utc};
+use fieldline_core::document::ChangeInfo;
+use fieldline_core::document::automerge::ActorId;
+use fieldline_core::{
+    Derived, FieldEntry, OfficeAction, OfficeData, OfficeEntry, Timestamp, WorkOrderDoc,
+};
+use serde::Serialize;
+use std::sync::OnceLock;
+use uuid::Uuid;
+
+/// How often an office edit re-reads and retries when the order changed under it.
+const MAX_ATTEMPTS: usize = 8;
+
+/// The automerge actor this server process writes office changes as. One per process: two
+/// processes never share an actor, and within a process the store's version check serialises
+/// writes to one document, so an actor's sequence numbers never collide.
+pub fn office_actor() -> ActorId {
+    static ACTOR: OnceLock<ActorId> = OnceLock::new();
+    ACTOR.get_or_init(ActorId::random).clone()
+}
+
+/// An order as the office API shows it: the row, the document's contents and what they derive.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderDetail {
+    /// The row (number, projection, version).
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    /// Username of the assignee.
+    pub assignee: Option<String>,
+    /// What the office asked for.
+    pub office: OfficeData,
+    /// The office's log (assignments, cancellations, notes).
+    pub office_log: Vec<OfficeEntry>,
+    /// Everything the crew recorded, in document order.
+    pub field: Vec<FieldEntry>,
+    /// Derived status, assignee and exceptions.
+    pub derived: Derived,
+}
+
+/// Loads one order with its document read and derived.
+pub async fn detail(
+    store: &dyn Store,
+    utility: UtilityId,
+    id: Uuid,
+) -> Result<OrderDetail, OrderError> {
+    let stored = store.get_order(utility, id).await?;
+    detail_of(stored)
+}
+
+fn detail_of(stored: StoredOrder) -> Result<OrderDetail, OrderError> {
+    let doc = WorkOrderDoc::load(&stored.doc)?;
+    let record = doc.record()?;
+    let derived = fieldline_core::derive(&record);
+    Ok(OrderDetail {
+        assignee: derived.assignee.clone(),
+        summary: stored.summary,
+        office: record.office,
+        office_log: record.office_log,
+        field: record.field,
+        derived,
+    })
+}
+
+/// Applies an office action to an order for `by` and stores the result. Refusals by the core
+/// (cancel a completed order, assign a cancelled one) come back as [`OrderError::Refused`] and
+/// write nothing.
+pub async fn apply_office_action(
+    store: &dyn Store,
+    utility: UtilityId,
+    by: &User,
+    id: Uuid,
+    action: OfficeAction,
+    now: DateTime<Utc>,
+) -> Result<OrderDetail, OrderError> {
+    if let OfficeAction::Assign { assignee, .. } = &action {
+        assignable_user(store, utility, assignee).await?;
+    }
+    for _ in 0..MAX_ATTEMPTS {
+        let stored = store.get_order(utility, id).await?;
+        let mut doc = WorkOrderDoc::load(&stored.doc)?;
+        doc.set_actor(office_actor());
+        let before = doc.heads();
+        doc.apply_office_action(
+            action.clone(),
+            &by.username,
+            Timestamp(now.timestamp_millis()),
+        )?;
+        let changes = office_changes(&doc.change_infos(&before), by, now);
+        let projection = project(store, utility, &doc).await?;
+        let update = OrderUpdate {
+            doc: doc.save(),
+            projection,
+            changes,
+            updated_at: now,
+        };
+        match store
+            .update_order(utility, id, stored.summary.version, &update)
+            .await
+        {
+            Ok(_) => return detail(store, utility, id).await,
+            Err(crate::store::StoreError::Conflict(_)) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(OrderError::Busy)
+}
+
+/// The active field user `username` of this utility, or why they cannot take work.
+pub async fn assignable_user(
+    store: &dyn Store,
+    utility: UtilityId,
+    username: &str,
+) -> Result<User, OrderError> {
+    let user = match store.get_user_by_username(utility, username).await {
+        Ok(user) => user,
+        Err(crate::store::StoreError::NotFound) => {
+            return Err(OrderError::invalid(
+                "assignee",
+                format!("there is no user `{username}` in this utility"),
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if !user.active {
+        return Err(OrderError::invalid(
+            "assignee",
+            format!("`{username}` is deactivated and cannot take work"),
+        ));
+    }
+    if !user.role.is_field() {
+        return Err(OrderError::invalid(
+            "assignee",
+            format!(
+                "`{username}` is a {}: only a reader or inspector can be assigned field work",
+                user.role
+            ),
+        ));
+    }
+    Ok(user)
+}
+
+/// Log rows for changes the office made through this server.
+pub(crate) fn office_changes(
+    infos: &[ChangeInfo],
+    by: &User,
+    now: DateTime<Utc>,
+) -> Vec<NewChange> {
+    infos
+        .iter()
+        .map(|info| NewChange {
+            hash: info.hash.to_string(),
+            bytes: info.bytes.clone(),
+            actor: info.actor.clone(),
+            user_id: Some(by.id),
+            device_id: None,
+            device_time: None,
+            received_at: now,
+            summary: info.message.clone().unwrap_or_default(),
+        })
+        .collect()
+}
