@@ -1,11 +1,353 @@
-//! PLACEHOLDER written by the lead so the workspace compiles; the rules engineer replaces this
-//! whole file with the real reference data (codes, policies).
+//! Reference data: the code lists and the policy every rule is checked under. Nobody edits it on
+//! a device, so it is versioned plain data delivered to devices (not a CRDT document), and every
+//! field entry records the version it was checked under.
 
+use crate::model::OrderType;
 use serde::{Deserialize, Serialize};
 
-/// Versioned reference data (placeholder).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Versioned code lists and policy, as delivered to devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferenceData {
-    /// Version of this reference data.
+    /// Version of this reference data; recorded in every field entry checked under it.
     pub version: u32,
+    /// Thresholds and switches the rules read.
+    #[serde(default)]
+    pub policy: Policy,
+    /// Why a meter was not read (`no_access`, `dog`...).
+    pub skip_codes: Vec<CodeDef>,
+    /// Observations a reader adds to a reading (up to `policy.max_reader_codes`).
+    pub reader_codes: Vec<CodeDef>,
+    /// Something wrong with the meter or its setting (one per reading).
+    pub trouble_codes: Vec<CodeDef>,
+    /// How an order was completed.
+    pub completion_codes: Vec<CodeDef>,
+    /// Why an order could not be done.
+    pub not_done_reasons: Vec<CodeDef>,
+}
+
+/// One code of a code list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeDef {
+    /// Stable code (`locked_gate`).
+    pub code: String,
+    /// What the crew sees (`Locked gate`).
+    pub label: String,
+    /// Using this code requires a photo in the same action.
+    #[serde(default)]
+    pub photo_required: bool,
+    /// Using this code requires a note in the same action.
+    #[serde(default)]
+    pub note_required: bool,
+    /// Order types the code may be used on; empty means every type.
+    #[serde(default)]
+    pub order_types: Vec<OrderType>,
+    /// Using the code raises this flag for the office's exception queue (`tamper`, `leak`).
+    #[serde(default)]
+    pub flag: Option<String>,
+}
+
+impl CodeDef {
+    /// A code usable on every order type, with no photo or note required.
+    pub fn new(code: &str, label: &str) -> Self {
+        CodeDef {
+            code: code.to_string(),
+            label: label.to_string(),
+            photo_required: false,
+            note_required: false,
+            order_types: Vec::new(),
+            flag: None,
+        }
+    }
+
+    /// The same code, requiring a photo.
+    pub fn with_photo(mut self) -> Self {
+        self.photo_required = true;
+        self
+    }
+
+    /// The same code, requiring a note.
+    pub fn with_note(mut self) -> Self {
+        self.note_required = true;
+        self
+    }
+
+    /// The same code, raising `flag` when used.
+    pub fn raising(mut self, flag: &str) -> Self {
+        self.flag = Some(flag.to_string());
+        self
+    }
+
+    /// The same code, restricted to these order types.
+    pub fn only_for(mut self, types: &[OrderType]) -> Self {
+        self.order_types = types.to_vec();
+        self
+    }
+
+    /// The code may be used on an order of this type.
+    pub fn applies_to(&self, order_type: OrderType) -> bool {
+        self.order_types.is_empty() || self.order_types.contains(&order_type)
+    }
+}
+
+/// Finds `code` in a code list, if it may be used on `order_type`.
+pub fn find_code<'a>(
+    list: &'a [CodeDef],
+    code: &str,
+    order_type: OrderType,
+) -> Option<&'a CodeDef> {
+    list.iter()
+        .find(|def| def.code == code && def.applies_to(order_type))
+}
+
+/// Percentage bands that classify a reading outside the expected consumption window.
+///
+/// The window is what billing's limits imply: limits are *readings*, so with a previous read
+/// `p` the expected consumption runs from `low_c = low_limit − p` to `high_c = high_limit − p`
+/// (a limit below `p` that looks rolled over by [`RolloverWindow`] was wrapped past full scale by
+/// billing and gets full scale added). A consumption `c` is then
+/// - `very_high` when `c > high_c × (1 + very_high_pct/100)`, else
+/// - `high` when `c > high_c × (1 + high_pct/100)`, else
+/// - `very_low` when `c < low_c × (1 − very_low_pct/100)`, else
+/// - `low` when `c < low_c × (1 − low_pct/100)`.
+///
+/// With the default `high_pct = low_pct = 0` "high"/"low" start exactly at the limits; the
+/// plain percentages let a utility add slack over billing's limits. The comparisons are exact
+/// (integer arithmetic on the fixed-point reading). Without a previous read there is no
+/// consumption: the reading itself is compared with the limits and can only be `high` or `low`.
+/// "Out of range" (blind re-key, photo, `high_read`-style flag) means one of the four bands. A
+/// negative reading is not banded; a rollover or zero use that is out of range takes the band as
+/// its validation. Limits past full scale count as full scale; percentages cap at 10,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Bands {
+    /// Percent above the high-limit consumption where `high` starts (0 = at the limit).
+    pub high_pct: u32,
+    /// Percent above the high-limit consumption where `very_high` starts.
+    pub very_high_pct: u32,
+    /// Percent below the low-limit consumption where `low` starts (0 = at the limit).
+    pub low_pct: u32,
+    /// Percent below the low-limit consumption where `very_low` starts (at most 100).
+    pub very_low_pct: u32,
+}
+
+impl Default for Bands {
+    fn default() -> Self {
+        Bands {
+            high_pct: 0,
+            very_high_pct: 100,
+            low_pct: 0,
+            very_low_pct: 50,
+        }
+    }
+}
+
+/// When a reading lower than the previous one is a rollover of the dials rather than negative.
+///
+/// It is a rollover when the previous read is in the top `previous_top_pct` percent of full scale
+/// (`previous ≥ full × (1 − previous_top_pct/100)`) and the current read is below
+/// `current_max_pct` percent of full scale (`current < full × current_max_pct/100`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RolloverWindow {
+    /// Top share of full scale the previous read must be in, in percent.
+    pub previous_top_pct: u32,
+    /// Share of full scale the current read must be below, in percent.
+    pub current_max_pct: u32,
+}
+
+impl Default for RolloverWindow {
+    fn default() -> Self {
+        RolloverWindow {
+            previous_top_pct: 10,
+            current_max_pct: 10,
+        }
+    }
+}
+
+/// The utility's policy switches and thresholds. Missing fields take the defaults, which suit a
+/// US water utility.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    /// High/low classification bands.
+    pub bands: Bands,
+    /// What counts as a rollover.
+    pub rollover: RolloverWindow,
+    /// A cycle read may be completed with neither a reading nor a skip code.
+    pub allow_blank_read: bool,
+    /// Readers' handhelds do not show the limits (the device still checks them).
+    pub hide_limits_from_readers: bool,
+    /// A reading outside the limits needs a photo of the register.
+    pub photo_for_out_of_range: bool,
+    /// Most reader codes on one reading.
+    pub max_reader_codes: u32,
+    /// A capture farther than this from the premise (beyond the fix's accuracy) raises
+    /// `off_site_capture`, in metres.
+    pub off_site_distance_m: f64,
+    /// A device time earlier than the order's creation by more than this raises
+    /// `implausible_device_time`, in milliseconds (device clocks drift a little).
+    pub device_clock_tolerance_ms: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            bands: Bands::default(),
+            rollover: RolloverWindow::default(),
+            allow_blank_read: false,
+            hide_limits_from_readers: true,
+            photo_for_out_of_range: true,
+            max_reader_codes: 3,
+            off_site_distance_m: 200.0,
+            device_clock_tolerance_ms: 5 * 60 * 1000,
+        }
+    }
+}
+
+impl ReferenceData {
+    /// A complete default for a US water utility: the skip codes of DOMAIN.md and plausible
+    /// reader, trouble, completion and not-done codes.
+    pub fn default_water() -> Self {
+        let cycle = [OrderType::CycleRead];
+        ReferenceData {
+            version: 1,
+            policy: Policy::default(),
+            skip_codes: vec![
+                CodeDef::new("no_access", "No access"),
+                CodeDef::new("dog", "Dog"),
+                CodeDef::new("locked_gate", "Locked gate").with_photo(),
+                CodeDef::new("vehicle_over_box", "Vehicle over box").with_photo(),
+                CodeDef::new("meter_buried", "Meter buried").with_photo(),
+                CodeDef::new("meter_not_found", "Meter not found").with_note(),
+                CodeDef::new("unsafe", "Unsafe to read")
+                    .with_photo()
+                    .with_note(),
+            ],
+            reader_codes: vec![
+                CodeDef::new("lid_broken", "Lid broken"),
+                CodeDef::new("box_flooded", "Box flooded"),
+                CodeDef::new("dirty_register", "Register dirty or fogged"),
+                CodeDef::new("meter_leaking", "Meter leaking").raising("leak"),
+                CodeDef::new("leak_indicator_moving", "Leak indicator moving").raising("leak"),
+                CodeDef::new("customer_read", "Read given by customer"),
+                CodeDef::new("estimated_dials", "Dial position estimated"),
+                CodeDef::new("dog_present", "Dog on premises"),
+            ],
+            trouble_codes: vec![
+                CodeDef::new("register_broken", "Register broken or unreadable")
+                    .raising("meter_problem"),
+                CodeDef::new("meter_stopped", "Meter stopped").raising("meter_problem"),
+                CodeDef::new("meter_running_backwards", "Meter running backwards")
+                    .raising("reverse_flow"),
+                CodeDef::new("tamper_suspected", "Tamper suspected")
+                    .with_photo()
+                    .raising("tamper"),
+                CodeDef::new("bypass_suspected", "Bypass suspected")
+                    .with_photo()
+                    .raising("tamper"),
+                CodeDef::new("serial_mismatch", "Serial does not match").raising("serial_mismatch"),
+                CodeDef::new("endpoint_damaged", "Radio endpoint damaged"),
+                CodeDef::new("box_damaged", "Meter box damaged"),
+            ],
+            completion_codes: vec![
+                CodeDef::new("read", "Read obtained").only_for(&cycle),
+                CodeDef::new("skipped", "Skipped with a code").only_for(&cycle),
+                CodeDef::new("completed", "Work completed"),
+                CodeDef::new("completed_with_issue", "Completed, issue noted"),
+            ],
+            not_done_reasons: vec![
+                CodeDef::new("no_access", "No access"),
+                CodeDef::new("customer_refused", "Customer refused"),
+                CodeDef::new("unsafe", "Unsafe conditions"),
+                CodeDef::new("weather", "Weather"),
+                CodeDef::new("equipment", "Equipment or material missing"),
+                CodeDef::new("out_of_time", "Out of time"),
+                CodeDef::new("wrong_address", "Wrong or unknown address"),
+                CodeDef::new("other", "Other").with_note(),
+            ],
+        }
+    }
+
+    /// The skip code `code` for `order_type`, if known.
+    pub fn skip_code(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
+        find_code(&self.skip_codes, code, order_type)
+    }
+
+    /// The reader code `code` for `order_type`, if known.
+    pub fn reader_code(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
+        find_code(&self.reader_codes, code, order_type)
+    }
+
+    /// The trouble code `code` for `order_type`, if known.
+    pub fn trouble_code(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
+        find_code(&self.trouble_codes, code, order_type)
+    }
+
+    /// The completion code `code` for `order_type`, if known.
+    pub fn completion_code(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
+        find_code(&self.completion_codes, code, order_type)
+    }
+
+    /// The not-done reason `code` for `order_type`, if known.
+    pub fn not_done_reason(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
+        find_code(&self.not_done_reasons, code, order_type)
+    }
+}
+
+impl Default for ReferenceData {
+    /// The default water utility reference data ([`ReferenceData::default_water`]).
+    fn default() -> Self {
+        ReferenceData::default_water()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_water_has_the_domain_skip_codes() {
+        let reference = ReferenceData::default();
+        for code in [
+            "no_access",
+            "dog",
+            "locked_gate",
+            "vehicle_over_box",
+            "meter_buried",
+            "meter_not_found",
+            "unsafe",
+        ] {
+            assert!(
+                reference.skip_code(code, OrderType::CycleRead).is_some(),
+                "{code}"
+            );
+        }
+        assert!(reference.skip_codes.iter().any(|c| c.photo_required));
+    }
+
+    #[test]
+    fn policy_fields_missing_from_json_take_the_defaults() {
+        let policy: Policy =
+            serde_json::from_str(r#"{"allow_blank_read": true, "bands": {"very_high_pct": 200}}"#)
+                .unwrap_or_default();
+        assert!(policy.allow_blank_read);
+        assert_eq!(policy.bands.very_high_pct, 200);
+        assert_eq!(policy.bands.very_low_pct, 50);
+        assert_eq!(policy.max_reader_codes, 3);
+    }
+
+    #[test]
+    fn codes_restricted_to_a_type_are_unknown_elsewhere() {
+        let reference = ReferenceData::default();
+        assert!(
+            reference
+                .completion_code("read", OrderType::CycleRead)
+                .is_some()
+        );
+        assert!(
+            reference
+                .completion_code("read", OrderType::TurnOn)
+                .is_none()
+        );
+    }
 }

@@ -460,3 +460,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn server_judges_field_work_as_the_device_saw_it() {
+    let mut office = assigned_order("reader1");
+    let mut device = replica(&office, actor(1));
+    let reading = field(&mut device, normal_reading(), "reader1", 10);
+    office
+        .apply_office_action(
+            OfficeAction::Cancel {
+                reason: "payment posted".into(),
+            },
+            "dispatcher",
+            Timestamp(CREATED.0 + 5),
+        )
+        .unwrap();
+    sync(&mut office, &mut device);
+    let merged = office.record().unwrap();
+    let entry = merged.field.iter().find(|e| e.id == reading.id).unwrap();
+    // As the device saw it, the reading was fine ...
+    let judged = office.judge_field_entry(entry, &reference()).unwrap();
+    assert!(judged.is_ok(), "{judged:?}");
+    // ... while the same action against the merged (cancelled) order would be refused.
+    let derived = derive(&merged);
+    let now = rules::check(&merged, &derived, &entry.action, &entry.context, &reference());
+    assert!(now.is_err(), "the merged order is cancelled: {now:?}");
+}

@@ -1,5 +1,15 @@
 //! `fieldline-server`: the office API, storage, sign-in, demo data and the `fieldline` CLI.
+//! The app is a function ([`http::app`], [`http::serve`]) so tests run it on `127.0.0.1:0`.
 
+pub mod api;
+pub mod auth;
 pub mod cli;
+pub mod config;
 pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod orders;
 pub mod store;
+
+pub use config::Config;
+pub use http::{AppState, app, serve};

@@ -43,7 +43,7 @@ pub const MAX_TEXT_BYTES: usize = 4_000;
 pub enum DocumentError {
     /// The bytes are not an automerge document.
     #[error("not a work order document: {0}")]
-    Load(#[source] automerge::AutomergeError),
+    Load(#[source] Box<automerge::AutomergeError>),
     /// The document does not have the shape of the schema.
     #[error("document does not match the schema at {path}: {message}")]
     Schema {
@@ -60,7 +60,13 @@ pub enum DocumentError {
     },
     /// automerge refused an operation.
     #[error("document operation failed: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(#[source] Box<automerge::AutomergeError>),
+}
+
+impl From<automerge::AutomergeError> for DocumentError {
+    fn from(err: automerge::AutomergeError) -> Self {
+        DocumentError::Automerge(Box::new(err))
+    }
 }
 
 impl DocumentError {
@@ -153,7 +159,7 @@ impl WorkOrderDoc {
 
     /// Loads a saved document and checks that it is a work order this build can read.
     pub fn load(bytes: &[u8]) -> Result<Self, DocumentError> {
-        let doc = Automerge::load(bytes).map_err(DocumentError::Load)?;
+        let doc = Automerge::load(bytes).map_err(|e| DocumentError::Load(Box::new(e)))?;
         let this = WorkOrderDoc { doc };
         this.check_root()?;
         Ok(this)
@@ -356,6 +362,30 @@ impl WorkOrderDoc {
             rules_version: stored.rules_version,
             reference_version: stored.reference_version,
         })
+    }
+
+    /// Judges a field entry again, against the document as its writer saw it: the state at the
+    /// dependencies of the change that wrote it. The server uses this to tell a broken client
+    /// (the rules failed even as the device saw the order) from an honest one whose work only
+    /// conflicts with what it had not seen yet (an exception for the office, never a refusal).
+    pub fn judge_field_entry(
+        &self,
+        entry: &FieldEntry,
+        reference: &ReferenceData,
+    ) -> Result<Result<Assessment, Refusal>, DocumentError> {
+        let hash: ChangeHash = entry
+            .origin
+            .change
+            .parse()
+            .map_err(|_| DocumentError::schema("$.field", "an entry with a malformed change hash"))?;
+        let change = self
+            .doc
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| DocumentError::schema("$.field", "an entry whose change is missing"))?;
+        let seen = self.at(change.deps())?;
+        let record = seen.record()?;
+        let derived = status::derive(&record);
+        Ok(rules::check(&record, &derived, &entry.action, &entry.context, reference))
     }
 
     /// Checks an office action against the order's derived status and appends it as one change.

@@ -10,7 +10,10 @@ mod seed;
 #[cfg(test)]
 mod tests;
 
-pub use create::{NewOrderRequest, build_order, create_order, due_at_for};
+pub use create::{
+    NewOrderRequest, account_snapshot, build_order, create_order, due_at_for, meter_snapshot,
+    premise_snapshot,
+};
 pub use error::OrderError;
 pub use projection::{project, projection_of, to_utc};
 pub use seed::{PreparedOrder, insert_prepared};

@@ -67,7 +67,7 @@ async fn fixture() -> Fixture {
         book: Some("01".into()),
     };
     store
-        .insert_premises(utility, &[premise.clone()])
+        .insert_premises(utility, std::slice::from_ref(&premise))
         .await
         .expect("premise");
     let account = Account {
@@ -111,7 +111,7 @@ async fn fixture() -> Fixture {
         }],
     };
     store
-        .insert_meters(utility, &[meter.clone()])
+        .insert_meters(utility, std::slice::from_ref(&meter))
         .await
         .expect("meter");
     store

@@ -1,1 +1,206 @@
-//! Storage: one trait, SQLite and PostgreSQL implementations over sqlx.
+//! Storage: one trait, SQLite and PostgreSQL implementations over sqlx, chosen from the URL.
+//! Every method takes the utility it acts for, so one utility never sees another's rows.
+//!
+//! Both backends share their query code (`sql/`, compiled once per backend) and pass the same
+//! conformance suite (`conformance.rs`).
+
+mod error;
+mod postgres;
+mod sqlite;
+pub mod testing;
+mod types;
+
+#[cfg(test)]
+mod conformance;
+
+pub use error::{StoreError, StoreResult};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The server's storage. Used as `Arc<dyn Store>`; open one with [`open`].
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies the backend's pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Checks that the database answers (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Which backend this is (`sqlite`, `postgres`), for logs.
+    fn backend(&self) -> &'static str;
+
+    // --- utilities ---
+    /// Creates a utility; `Conflict` if the slug is taken.
+    async fn create_utility(&self, new: &NewUtility) -> StoreResult<Utility>;
+    /// The utility with this id.
+    async fn get_utility(&self, id: UtilityId) -> StoreResult<Utility>;
+    /// The utility with this slug.
+    async fn get_utility_by_slug(&self, slug: &str) -> StoreResult<Utility>;
+    /// Every utility, by slug.
+    async fn list_utilities(&self) -> StoreResult<Vec<Utility>>;
+
+    // --- users ---
+    /// Creates a user; `Conflict` if the username is taken in that utility.
+    async fn create_user(&self, utility: UtilityId, new: &NewUser) -> StoreResult<User>;
+    /// Sign-in lookup: the users with this username in every utility, or only in the utility
+    /// with `utility_slug`. Inactive users are included (the caller refuses them).
+    async fn find_users_by_username(
+        &self,
+        username: &str,
+        utility_slug: Option<&str>,
+    ) -> StoreResult<Vec<User>>;
+    /// The user with this id in this utility.
+    async fn get_user(&self, utility: UtilityId, id: Uuid) -> StoreResult<User>;
+    /// The user with this username in this utility.
+    async fn get_user_by_username(&self, utility: UtilityId, username: &str) -> StoreResult<User>;
+    /// Every user of the utility, by username.
+    async fn list_users(&self, utility: UtilityId) -> StoreResult<Vec<User>>;
+    /// Activates or deactivates a user.
+    async fn set_user_active(&self, utility: UtilityId, id: Uuid, active: bool) -> StoreResult<()>;
+    /// Replaces a user's password hash (Argon2 PHC string).
+    async fn set_user_password_hash(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        password_hash: &str,
+    ) -> StoreResult<()>;
+
+    // --- signing keys (server-wide) ---
+    /// Stores a new signing key; `Conflict` if the kid exists.
+    async fn insert_signing_key(&self, key: &SigningKey) -> StoreResult<()>;
+    /// Keys not retired, newest first.
+    async fn list_active_signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
+    /// Every key, retired ones too (tokens signed by a recently retired key may still verify).
+    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
+    /// Marks a key retired at `at`.
+    async fn retire_signing_key(&self, kid: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    // --- premises, accounts, meters, reads, routes ---
+    /// Inserts premises in one transaction; their `utility_id` must be `utility`.
+    async fn insert_premises(&self, utility: UtilityId, rows: &[Premise]) -> StoreResult<()>;
+    /// The premise with this id.
+    async fn get_premise(&self, utility: UtilityId, id: Uuid) -> StoreResult<Premise>;
+    /// Premises whose address contains `query` (case-insensitive), by address.
+    async fn search_premises(
+        &self,
+        utility: UtilityId,
+        query: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Premise>>;
+    /// Inserts accounts in one transaction.
+    async fn insert_accounts(&self, utility: UtilityId, rows: &[Account]) -> StoreResult<()>;
+    /// The account with this id.
+    async fn get_account(&self, utility: UtilityId, id: Uuid) -> StoreResult<Account>;
+    /// The accounts at a premise, newest `as_of` first.
+    async fn accounts_for_premise(
+        &self,
+        utility: UtilityId,
+        premise: Uuid,
+    ) -> StoreResult<Vec<Account>>;
+    /// Inserts meters with their registers in one transaction.
+    async fn insert_meters(&self, utility: UtilityId, rows: &[Meter]) -> StoreResult<()>;
+    /// The meter with this id, with its registers.
+    async fn get_meter(&self, utility: UtilityId, id: Uuid) -> StoreResult<Meter>;
+    /// The meter with this serial, with its registers.
+    async fn get_meter_by_serial(&self, utility: UtilityId, serial: &str) -> StoreResult<Meter>;
+    /// Meters whose serial starts with `serial_prefix`, by serial, with their registers.
+    async fn search_meters(
+        &self,
+        utility: UtilityId,
+        serial_prefix: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Meter>>;
+    /// The meters installed at a premise.
+    async fn meters_for_premise(
+        &self,
+        utility: UtilityId,
+        premise: Uuid,
+    ) -> StoreResult<Vec<Meter>>;
+    /// Inserts historical reads in one transaction.
+    async fn insert_meter_reads(&self, utility: UtilityId, rows: &[MeterRead]) -> StoreResult<()>;
+    /// A meter's read history, oldest first (register, then time).
+    async fn meter_reads(&self, utility: UtilityId, meter: Uuid) -> StoreResult<Vec<MeterRead>>;
+    /// Inserts routes in one transaction.
+    async fn insert_routes(&self, utility: UtilityId, rows: &[Route]) -> StoreResult<()>;
+    /// The route with this id.
+    async fn get_route(&self, utility: UtilityId, id: Uuid) -> StoreResult<Route>;
+    /// The route with this code.
+    async fn get_route_by_code(&self, utility: UtilityId, code: &str) -> StoreResult<Route>;
+    /// Every route of the utility, by code.
+    async fn list_routes(&self, utility: UtilityId) -> StoreResult<Vec<Route>>;
+
+    // --- orders ---
+    /// Inserts an order and appends its changes to the log, in one transaction. The store
+    /// assigns the office number. `Conflict` if the id exists.
+    async fn insert_order(&self, utility: UtilityId, order: &NewOrder)
+    -> StoreResult<OrderSummary>;
+    /// Inserts many orders (and their changes) in one transaction, numbered in slice order.
+    async fn insert_orders(
+        &self,
+        utility: UtilityId,
+        orders: &[NewOrder],
+    ) -> StoreResult<Vec<OrderSummary>>;
+    /// The order with its document.
+    async fn get_order(&self, utility: UtilityId, id: Uuid) -> StoreResult<StoredOrder>;
+    /// The order with this office number, with its document.
+    async fn get_order_by_number(
+        &self,
+        utility: UtilityId,
+        number: i64,
+    ) -> StoreResult<StoredOrder>;
+    /// Orders matching `filter`, by number (by walk sequence when filtered to a route).
+    async fn list_orders(
+        &self,
+        utility: UtilityId,
+        filter: &OrderFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<OrderSummary>>;
+    /// Stores a new state of an order if its version is still `expected_version`, appending the
+    /// changes to its log in the same transaction. `Conflict` when the version moved (re-read
+    /// and retry), `NotFound` when there is no such order. On any error nothing is written.
+    async fn update_order(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        expected_version: i64,
+        update: &OrderUpdate,
+    ) -> StoreResult<OrderSummary>;
+    /// The order's audit trail, in log order. `NotFound` when there is no such order.
+    async fn order_history(&self, utility: UtilityId, id: Uuid) -> StoreResult<Vec<ChangeRecord>>;
+}
+
+/// Opens the store a URL names: `postgres://` / `postgresql://` for PostgreSQL; `sqlite:` URLs
+/// (`sqlite://path?mode=rwc`) or a plain file path for SQLite, creating the file and its
+/// directory if missing. Does not migrate: call [`Store::migrate`].
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if url.contains("://") && !url.starts_with("sqlite:") {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    } else {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    }
+}
+
+/// The URL without its password, for errors and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,86 @@
+//! The `AuthUser` extractor: every protected handler takes one, so no handler can forget to check
+//! the bearer token, and every query it makes is scoped to the token's utility.
+
+use crate::http::{ApiError, AppState};
+use crate::store::UtilityId;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use fieldline_core::model::Role;
+use uuid::Uuid;
+
+/// The signed-in user a request acts for, from a valid `Authorization: Bearer` access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// The user's utility: every query of the request uses it.
+    pub utility_id: UtilityId,
+    /// The user's role.
+    pub role: Role,
+    /// The user's sign-in name.
+    pub username: String,
+}
+
+/// Office roles: dispatcher, supervisor, admin.
+pub const OFFICE_ROLES: &[Role] = &[Role::Dispatcher, Role::Supervisor, Role::Admin];
+
+impl AuthUser {
+    /// `Ok` when the user has one of `roles`, else a 403 naming them.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::forbidden(format!(
+                "this needs one of the roles {}; you are signed in as {}",
+                names.join(", "),
+                self.role
+            )))
+        }
+    }
+
+    /// `Ok` for dispatchers, supervisors and admins.
+    pub fn require_office(&self) -> Result<(), ApiError> {
+        self.require(OFFICE_ROLES)
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("sign in first: send `Authorization: Bearer <access_token>`")
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be `Bearer <access_token>`")
+            })?;
+        match state.tokens.verify(token).await {
+            Ok(verified) => Ok(AuthUser {
+                user_id: verified.user_id,
+                utility_id: verified.utility_id,
+                role: verified.role,
+                username: verified.username,
+            }),
+            Err(e) => {
+                tracing::debug!(error = %e, "access token refused");
+                Err(ApiError::unauthorized(
+                    "the access token is invalid or expired: sign in again",
+                ))
+            }
+        }
+    }
+}

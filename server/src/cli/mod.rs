@@ -1,0 +1,116 @@
+//! The `fieldline` command line: parse, load the configuration, run one command. Errors reach the
+//! user as one line on stderr and a non-zero exit code, never a panic.
+
+pub mod admin;
+pub mod args;
+mod demo;
+mod serve;
+
+pub use args::{Cli, Command, ServeArgs, UserAddArgs, UserCommand, UtilityAddArgs, UtilityCommand};
+pub use demo::{PreparedDemo, prepare_demo};
+
+use crate::config::Config;
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where `fieldline demo` keeps its database when no data dir is given.
+pub const DEFAULT_DEMO_DIR: &str = "./data/demo";
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `FIELDLINE_LOG` or `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = std::env::var("FIELDLINE_LOG")
+        .ok()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .or_else(|| tracing_subscriber::EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The configuration for `cli`: file and environment, then the command's flags.
+pub fn config_for(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::from_process_env(cli.config.as_deref())?;
+    match &cli.command {
+        Command::Demo(args) => {
+            config.data_dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DEMO_DIR));
+            if let Some(listen) = &args.listen {
+                config.listen = listen.clone();
+            }
+        }
+        Command::Serve(args) => {
+            if let Some(dir) = &cli.data_dir {
+                config.data_dir = dir.clone();
+            }
+            if let Some(listen) = &args.listen {
+                config.listen = listen.clone();
+            }
+        }
+        _ => {
+            if let Some(dir) = &cli.data_dir {
+                config.data_dir = dir.clone();
+            }
+        }
+    }
+    Ok(config)
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config_for(&cli)?;
+    tracing::debug!(?config, "configuration");
+    match cli.command {
+        Command::Serve(_) => serve::run_serve(config).await,
+        Command::Demo(_) => demo::run_demo(config).await,
+        Command::Migrate => {
+            let store = admin::open_migrated(&config).await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Utility(UtilityCommand::Add(args)) => {
+            let store = admin::open_migrated(&config).await?;
+            let utility = admin::add_utility(store.as_ref(), &args).await?;
+            println!("created utility {} ({})", utility.slug, utility.name);
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let password = admin::read_password(args.password_stdin, &mut std::io::stdin().lock())?;
+            let store = admin::open_migrated(&config).await?;
+            let user = admin::add_user(store.as_ref(), &args, password, config.password_hash)
+                .await
+                .context("cannot add the user")?;
+            println!("created user {} ({})", user.username, user.role);
+            Ok(())
+        }
+    }
+}

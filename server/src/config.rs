@@ -1,0 +1,340 @@
+//! Server configuration: a TOML file (`--config FILE` or `FIELDLINE_CONFIG`) overridden by
+//! `FIELDLINE_*` environment variables, then by command-line flags. Every setting has a default so
+//! `fieldline serve` works with no file and no flags. `Debug` never shows a secret.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_FILE_VAR: &str = "FIELDLINE_CONFIG";
+
+/// Everything the server reads at start-up.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Database URL (`postgres://…` or a SQLite path / `sqlite:` URL). `None`: SQLite
+    /// `fieldline.db` in [`Config::data_dir`].
+    pub database_url: Option<String>,
+    /// Address to listen on (`127.0.0.1:8080`).
+    pub listen: String,
+    /// Directory for the embedded database and other local files.
+    pub data_dir: PathBuf,
+    /// Access token settings.
+    pub token: TokenConfig,
+    /// Failed sign-ins allowed per minute per username and per client IP; 0 disables the limit.
+    pub login_rate_limit: u32,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Cost of new password hashes.
+    pub password_hash: PasswordHashConfig,
+}
+
+/// Access token settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The `iss` claim issued and required.
+    pub issuer: String,
+    /// The `aud` claim issued and required.
+    pub audience: String,
+    /// Lifetime of an access token, in seconds.
+    pub access_ttl_secs: u64,
+}
+
+/// Argon2id cost parameters for new password hashes (verification reads them from the hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordHashConfig {
+    /// Memory, KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            listen: "127.0.0.1:8080".to_string(),
+            data_dir: PathBuf::from("./data"),
+            token: TokenConfig::default(),
+            login_rate_limit: 10,
+            body_limit_bytes: 2 * 1024 * 1024,
+            password_hash: PasswordHashConfig::default(),
+        }
+    }
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig {
+            issuer: "fieldline".to_string(),
+            audience: "fieldline-api".to_string(),
+            access_ttl_secs: 900,
+        }
+    }
+}
+
+impl Default for PasswordHashConfig {
+    /// OWASP's Argon2id baseline (19 MiB, 2 passes, 1 lane), argon2's own default.
+    fn default() -> Self {
+        PasswordHashConfig {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl PasswordHashConfig {
+    /// The cheapest parameters argon2 accepts: for tests only, never for real passwords.
+    pub fn insecure_fast_for_tests() -> Self {
+        PasswordHashConfig {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for [`Config`].
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, as the TOML parser says it.
+        message: String,
+    },
+    /// An environment variable has a value of the wrong kind.
+    #[error("invalid value for {var}: expected {expected}")]
+    Env {
+        /// The variable.
+        var: &'static str,
+        /// What it should hold.
+        expected: &'static str,
+    },
+}
+
+impl Config {
+    /// Loads the file (when given), then applies `FIELDLINE_*` variables read through `env`.
+    /// `env` is a parameter so tests need not touch the process environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    /// Loads from the process environment, with the file from `file` or `FIELDLINE_CONFIG`.
+    pub fn from_process_env(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env_file = std::env::var_os(CONFIG_FILE_VAR).map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        Self::load(file.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.message().to_string(),
+        })
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("FIELDLINE_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = get("FIELDLINE_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = get("FIELDLINE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("FIELDLINE_TOKEN_ISSUER") {
+            self.token.issuer = v;
+        }
+        if let Some(v) = get("FIELDLINE_TOKEN_AUDIENCE") {
+            self.token.audience = v;
+        }
+        if let Some(v) = get("FIELDLINE_ACCESS_TOKEN_TTL_SECS") {
+            self.token.access_ttl_secs =
+                parse_number(&v, "FIELDLINE_ACCESS_TOKEN_TTL_SECS", "a number of seconds")?;
+        }
+        if let Some(v) = get("FIELDLINE_LOGIN_RATE_LIMIT") {
+            self.login_rate_limit = parse_number(
+                &v,
+                "FIELDLINE_LOGIN_RATE_LIMIT",
+                "a number of attempts per minute (0 disables)",
+            )?;
+        }
+        if let Some(v) = get("FIELDLINE_BODY_LIMIT_BYTES") {
+            self.body_limit_bytes =
+                parse_number(&v, "FIELDLINE_BODY_LIMIT_BYTES", "a number of bytes")?;
+        }
+        Ok(())
+    }
+
+    /// The database URL to open: the configured one, or SQLite `fieldline.db` in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => self
+                .data_dir
+                .join("fieldline.db")
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    value: &str,
+    var: &'static str,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::Env { var, expected })
+}
+
+/// A database URL with any password replaced by `***` (userinfo and `password=` parameters).
+pub fn redact_database_url(url: &str) -> String {
+    let redacted = crate::store::redact_url(url);
+    match redacted.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => redacted,
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_database_url),
+            )
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("token", &self.token)
+            .field("login_rate_limit", &self.login_rate_limit)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("password_hash", &self.password_hash)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_need_no_file_and_no_env() {
+        let config = Config::load(None, env_of(&[])).expect("defaults load");
+        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.token.issuer, "fieldline");
+        assert_eq!(config.token.audience, "fieldline-api");
+        assert_eq!(config.token.access_ttl_secs, 900);
+        assert!(config.database_url().ends_with("fieldline.db"));
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let dir = std::env::temp_dir().join(format!("fieldline-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("fieldline.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nlogin_rate_limit = 3\n[token]\nissuer = \"file\"\n",
+        )
+        .expect("write config");
+        let config = Config::load(
+            Some(&path),
+            env_of(&[
+                ("FIELDLINE_LISTEN", "127.0.0.1:9100"),
+                ("FIELDLINE_ACCESS_TOKEN_TTL_SECS", "60"),
+            ]),
+        )
+        .expect("config loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(config.listen, "127.0.0.1:9100");
+        assert_eq!(config.login_rate_limit, 3);
+        assert_eq!(config.token.issuer, "file");
+        assert_eq!(config.token.access_ttl_secs, 60);
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_env_values_are_clear_errors() {
+        let dir = std::env::temp_dir().join(format!("fieldline-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").expect("write config");
+        let err = Config::load(Some(&path), env_of(&[])).expect_err("unknown key refused");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(err.to_string().contains("lisen"), "{err}");
+
+        let err = Config::load(None, env_of(&[("FIELDLINE_LOGIN_RATE_LIMIT", "lots")]))
+            .expect_err("bad number refused");
+        assert!(
+            err.to_string().contains("FIELDLINE_LOGIN_RATE_LIMIT"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_redacts_the_database_password() {
+        let config = Config::load(
+            None,
+            env_of(&[(
+                "FIELDLINE_DATABASE_URL",
+                "postgres://fieldline:hunter2@db.example:5432/fieldline?sslmode=require&password=hunter3",
+            )]),
+        )
+        .expect("config loads");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("hunter3"), "{shown}");
+        assert!(shown.contains("fieldline:***@db.example"), "{shown}");
+    }
+}

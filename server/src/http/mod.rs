@@ -1,0 +1,54 @@
+//! The HTTP server as functions: [`app`] builds the router over an [`AppState`], [`serve`] runs it
+//! on a listener the caller bound (tests bind `127.0.0.1:0`) until `shutdown` resolves.
+
+mod error;
+mod extract;
+mod middleware;
+mod state;
+
+pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
+pub use extract::{ClientIp, Json, Path, Query};
+pub use state::{AppState, StateError};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use std::future::Future;
+use std::net::SocketAddr;
+
+/// The whole application: every route, JSON fallbacks for unknown paths and methods, the body
+/// limit, security headers and metrics.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::api::routes())
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track_metrics,
+        ))
+        .with_state(state)
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::not_found("no such endpoint: see /api/openapi.json for the API")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Serves [`app`] on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

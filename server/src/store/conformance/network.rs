@@ -1,0 +1,239 @@
+//! Conformance: premises, accounts, meters with registers and reads, routes, bulk inserts.
+
+use super::*;
+
+pub(super) async fn bulk_inserted_premises_are_searchable_and_paged(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let rows: Vec<Premise> = (0..2_000)
+        .map(|i| {
+            let street = if i % 2 == 0 { "Elm St" } else { "Oak Ave" };
+            premise(a.id, &format!("{:04} {street}", i))
+        })
+        .collect();
+    store.insert_premises(a.id, &rows).await.expect("bulk");
+    let all = store
+        .search_premises(a.id, None, PageRequest::first(10))
+        .await
+        .expect("all");
+    assert_eq!(all.total, 2_000);
+    assert_eq!(all.items.len(), 10);
+    assert_eq!(all.items[0].address, "0000 Elm St");
+    assert_eq!(all.items[0], rows[0]);
+    let oak = store
+        .search_premises(
+            a.id,
+            Some("oak AVE"),
+            PageRequest {
+                limit: 5,
+                offset: 995,
+            },
+        )
+        .await
+        .expect("oak");
+    assert_eq!(oak.total, 1_000);
+    assert_eq!(oak.items.len(), 5);
+    assert_eq!(oak.items[4].address, "1999 Oak Ave");
+    let literal = store
+        .search_premises(a.id, Some("%"), PageRequest::default())
+        .await
+        .expect("escaped");
+    assert_eq!(literal.total, 0, "% is matched literally");
+}
+
+pub(super) fn meter(u: UtilityId, premise: Uuid, serial: &str, registers: u32) -> Meter {
+    Meter {
+        id: Uuid::new_v4(),
+        utility_id: u,
+        serial: serial.into(),
+        premise_id: Some(premise),
+        size: "5/8\"".into(),
+        location_code: Some("curb box front".into()),
+        status: "active".into(),
+        installed_at: Some(at(1, 0)),
+        registers: (1..=registers)
+            .map(|n| MeterRegister {
+                number: n,
+                dials_left: 5,
+                dials_right: 1,
+                multiplier: 1,
+                unit: "CCF".into(),
+                last_read: Some("01234.5".into()),
+                last_read_at: Some(at(1, 10)),
+                low_limit: Some(1240.0),
+                high_limit: Some(1260.25),
+            })
+            .collect(),
+    }
+}
+
+pub(super) async fn meters_keep_their_registers_and_read_history(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let p = premise(a.id, "5 Elm St");
+    store
+        .insert_premises(a.id, std::slice::from_ref(&p))
+        .await
+        .expect("premise");
+    let single = meter(a.id, p.id, "M-100", 1);
+    let compound = meter(a.id, p.id, "M-200", 2);
+    store
+        .insert_meters(a.id, &[single.clone(), compound.clone()])
+        .await
+        .expect("meters");
+    assert_eq!(
+        store.get_meter(a.id, compound.id).await.expect("get"),
+        compound
+    );
+    assert_eq!(
+        store
+            .get_meter_by_serial(a.id, "M-100")
+            .await
+            .expect("serial"),
+        single
+    );
+    let found = store
+        .search_meters(a.id, Some("M-2"), PageRequest::default())
+        .await
+        .expect("search");
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items, vec![compound.clone()]);
+    assert_eq!(
+        store
+            .meters_for_premise(a.id, p.id)
+            .await
+            .expect("at premise"),
+        vec![single.clone(), compound.clone()]
+    );
+    let dup = store
+        .insert_meters(a.id, &[meter(a.id, p.id, "M-100", 1)])
+        .await;
+    assert!(is_conflict(&dup), "{dup:?}");
+
+    let reads: Vec<MeterRead> = (0..12)
+        .rev()
+        .map(|m| MeterRead {
+            meter_id: compound.id,
+            register: 2 - (m % 2),
+            value: format!("{:07.1}", 1000.0 + f64::from(m) * 10.0),
+            read_at: at(1 + m, 9),
+            kind: if m == 3 {
+                ReadKind::Estimated
+            } else {
+                ReadKind::Actual
+            },
+        })
+        .collect();
+    store.insert_meter_reads(a.id, &reads).await.expect("reads");
+    let history = store.meter_reads(a.id, compound.id).await.expect("history");
+    assert_eq!(history.len(), 12);
+    assert!(
+        history
+            .windows(2)
+            .all(|w| (w[0].register, w[0].read_at) < (w[1].register, w[1].read_at))
+    );
+    assert!(history.iter().any(|r| r.kind == ReadKind::Estimated));
+    let orphan = store
+        .insert_meter_reads(
+            a.id,
+            &[MeterRead {
+                meter_id: single.id,
+                register: 9,
+                value: "1".into(),
+                read_at: at(1, 1),
+                kind: ReadKind::Actual,
+            }],
+        )
+        .await;
+    assert!(matches!(orphan, Err(StoreError::Invalid(_))), "{orphan:?}");
+}
+
+pub(super) async fn accounts_and_routes_round_trip(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let reader = user(&store, a.id, "reader1", Role::Reader).await;
+    let p = premise(a.id, "9 Oak Ave");
+    store
+        .insert_premises(a.id, std::slice::from_ref(&p))
+        .await
+        .expect("premise");
+    let account = Account {
+        id: Uuid::new_v4(),
+        utility_id: a.id,
+        number: "100-2003".into(),
+        premise_id: p.id,
+        customer_name: "J. Doe".into(),
+        status: AccountStatus::Locked,
+        balance_cents: 18_250,
+        past_due_cents: 12_000,
+        notice_served_at: Some(at(1, 12)),
+        medical_hold: true,
+        life_support: false,
+        payment_plan: true,
+        as_of: at(2, 6),
+    };
+    store
+        .insert_accounts(a.id, std::slice::from_ref(&account))
+        .await
+        .expect("account");
+    assert_eq!(
+        store.get_account(a.id, account.id).await.expect("get"),
+        account
+    );
+    assert_eq!(
+        store
+            .accounts_for_premise(a.id, p.id)
+            .await
+            .expect("at premise"),
+        vec![account.clone()]
+    );
+    let dangling = Account {
+        id: Uuid::new_v4(),
+        number: "other".into(),
+        premise_id: Uuid::new_v4(),
+        ..account
+    };
+    let refused = store.insert_accounts(a.id, &[dangling]).await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+
+    let route = Route {
+        id: Uuid::new_v4(),
+        utility_id: a.id,
+        code: "C01-B01".into(),
+        name: "Cycle 1 book 1".into(),
+        cycle: Some("01".into()),
+        book: Some("B01".into()),
+        scheduled_day: chrono::NaiveDate::from_ymd_opt(2026, 3, 2),
+        default_assignee: Some(reader.id),
+    };
+    store
+        .insert_routes(a.id, std::slice::from_ref(&route))
+        .await
+        .expect("route");
+    assert_eq!(store.get_route(a.id, route.id).await.expect("get"), route);
+    assert_eq!(
+        store
+            .get_route_by_code(a.id, "C01-B01")
+            .await
+            .expect("code"),
+        route
+    );
+    assert_eq!(store.list_routes(a.id).await.expect("list"), vec![route]);
+}
+
+pub(super) async fn rows_of_another_utility_are_refused_in_bulk_inserts(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let b = utility(&store, "b").await;
+    let refused = store
+        .insert_premises(a.id, &[premise(a.id, "1 A St"), premise(b.id, "2 B St")])
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+    let none = store
+        .search_premises(a.id, None, PageRequest::default())
+        .await
+        .expect("search");
+    assert_eq!(none.total, 0, "nothing of the refused batch was written");
+}

@@ -1,0 +1,290 @@
+//! The query code both backends share. This folder is compiled twice, as a child module of
+//! `sqlite.rs` and of `postgres.rs` (`#[path]`), each time against that parent's `Db` and
+//! `Backend` types: one body of SQL (portable: `$n` parameters, `RETURNING`, no dialect
+//! functions) and one [`Store`] implementation per backend, with no generic trait bounds.
+//!
+//! The parent provides `reader()` (pool for reads), `begin_write()` (a write transaction:
+//! `BEGIN IMMEDIATE` on the single SQLite writer), `run_migrations()` and `NAME`.
+
+mod network;
+mod orders;
+mod rows;
+mod tenancy;
+
+use super::{Backend, Db};
+use crate::store::{
+    Account, ChangeRecord, Meter, MeterRead, NewOrder, NewUser, NewUtility, OrderFilter,
+    OrderSummary, OrderUpdate, Page, PageRequest, Premise, Route, SigningKey, Store, StoreResult,
+    StoredOrder, User, Utility, UtilityId,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A connection of this backend, inside a write transaction.
+type Conn = <Db as sqlx::Database>::Connection;
+
+#[async_trait]
+impl Store for Backend {
+    async fn migrate(&self) -> StoreResult<()> {
+        self.run_migrations().await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(self.reader()).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        Self::NAME
+    }
+
+    async fn create_utility(&self, new: &NewUtility) -> StoreResult<Utility> {
+        let mut tx = self.begin_write().await?;
+        let created = tenancy::create_utility(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn get_utility(&self, id: UtilityId) -> StoreResult<Utility> {
+        tenancy::get_utility(self.reader(), id).await
+    }
+
+    async fn get_utility_by_slug(&self, slug: &str) -> StoreResult<Utility> {
+        tenancy::get_utility_by_slug(self.reader(), slug).await
+    }
+
+    async fn list_utilities(&self) -> StoreResult<Vec<Utility>> {
+        tenancy::list_utilities(self.reader()).await
+    }
+
+    async fn create_user(&self, utility: UtilityId, new: &NewUser) -> StoreResult<User> {
+        let mut tx = self.begin_write().await?;
+        let created = tenancy::create_user(&mut tx, utility, new).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn find_users_by_username(
+        &self,
+        username: &str,
+        utility_slug: Option<&str>,
+    ) -> StoreResult<Vec<User>> {
+        tenancy::find_users_by_username(self.reader(), username, utility_slug).await
+    }
+
+    async fn get_user(&self, utility: UtilityId, id: Uuid) -> StoreResult<User> {
+        tenancy::get_user(self.reader(), utility, id).await
+    }
+
+    async fn get_user_by_username(&self, utility: UtilityId, username: &str) -> StoreResult<User> {
+        tenancy::get_user_by_username(self.reader(), utility, username).await
+    }
+
+    async fn list_users(&self, utility: UtilityId) -> StoreResult<Vec<User>> {
+        tenancy::list_users(self.reader(), utility).await
+    }
+
+    async fn set_user_active(&self, utility: UtilityId, id: Uuid, active: bool) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tenancy::set_user_active(&mut tx, utility, id, active).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_user_password_hash(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        password_hash: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tenancy::set_user_password_hash(&mut tx, utility, id, password_hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_signing_key(&self, key: &SigningKey) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tenancy::insert_signing_key(&mut tx, key).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_active_signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
+        tenancy::list_signing_keys(self.reader(), true).await
+    }
+
+    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
+        tenancy::list_signing_keys(self.reader(), false).await
+    }
+
+    async fn retire_signing_key(&self, kid: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tenancy::retire_signing_key(&mut tx, kid, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_premises(&self, utility: UtilityId, rows: &[Premise]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        network::insert_premises(&mut tx, utility, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_premise(&self, utility: UtilityId, id: Uuid) -> StoreResult<Premise> {
+        network::get_premise(self.reader(), utility, id).await
+    }
+
+    async fn search_premises(
+        &self,
+        utility: UtilityId,
+        query: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Premise>> {
+        network::search_premises(self.reader(), utility, query, page).await
+    }
+
+    async fn insert_accounts(&self, utility: UtilityId, rows: &[Account]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        network::insert_accounts(&mut tx, utility, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_account(&self, utility: UtilityId, id: Uuid) -> StoreResult<Account> {
+        network::get_account(self.reader(), utility, id).await
+    }
+
+    async fn accounts_for_premise(
+        &self,
+        utility: UtilityId,
+        premise: Uuid,
+    ) -> StoreResult<Vec<Account>> {
+        network::accounts_for_premise(self.reader(), utility, premise).await
+    }
+
+    async fn insert_meters(&self, utility: UtilityId, rows: &[Meter]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        network::insert_meters(&mut tx, utility, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_meter(&self, utility: UtilityId, id: Uuid) -> StoreResult<Meter> {
+        network::get_meter(self.reader(), utility, id).await
+    }
+
+    async fn get_meter_by_serial(&self, utility: UtilityId, serial: &str) -> StoreResult<Meter> {
+        network::get_meter_by_serial(self.reader(), utility, serial).await
+    }
+
+    async fn search_meters(
+        &self,
+        utility: UtilityId,
+        serial_prefix: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Meter>> {
+        network::search_meters(self.reader(), utility, serial_prefix, page).await
+    }
+
+    async fn meters_for_premise(
+        &self,
+        utility: UtilityId,
+        premise: Uuid,
+    ) -> StoreResult<Vec<Meter>> {
+        network::meters_for_premise(self.reader(), utility, premise).await
+    }
+
+    async fn insert_meter_reads(&self, utility: UtilityId, rows: &[MeterRead]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        network::insert_meter_reads(&mut tx, utility, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn meter_reads(&self, utility: UtilityId, meter: Uuid) -> StoreResult<Vec<MeterRead>> {
+        network::meter_reads(self.reader(), utility, meter).await
+    }
+
+    async fn insert_routes(&self, utility: UtilityId, rows: &[Route]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        network::insert_routes(&mut tx, utility, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_route(&self, utility: UtilityId, id: Uuid) -> StoreResult<Route> {
+        network::get_route(self.reader(), utility, id).await
+    }
+
+    async fn get_route_by_code(&self, utility: UtilityId, code: &str) -> StoreResult<Route> {
+        network::get_route_by_code(self.reader(), utility, code).await
+    }
+
+    async fn list_routes(&self, utility: UtilityId) -> StoreResult<Vec<Route>> {
+        network::list_routes(self.reader(), utility).await
+    }
+
+    async fn insert_order(
+        &self,
+        utility: UtilityId,
+        order: &NewOrder,
+    ) -> StoreResult<OrderSummary> {
+        let mut tx = self.begin_write().await?;
+        let mut done = orders::insert_orders(&mut tx, utility, std::slice::from_ref(order)).await?;
+        tx.commit().await?;
+        done.pop()
+            .ok_or_else(|| crate::store::StoreError::Invalid("order was not inserted".into()))
+    }
+
+    async fn insert_orders(
+        &self,
+        utility: UtilityId,
+        new: &[NewOrder],
+    ) -> StoreResult<Vec<OrderSummary>> {
+        let mut tx = self.begin_write().await?;
+        let done = orders::insert_orders(&mut tx, utility, new).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn get_order(&self, utility: UtilityId, id: Uuid) -> StoreResult<StoredOrder> {
+        orders::get_order(self.reader(), utility, id).await
+    }
+
+    async fn get_order_by_number(
+        &self,
+        utility: UtilityId,
+        number: i64,
+    ) -> StoreResult<StoredOrder> {
+        orders::get_order_by_number(self.reader(), utility, number).await
+    }
+
+    async fn list_orders(
+        &self,
+        utility: UtilityId,
+        filter: &OrderFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<OrderSummary>> {
+        orders::list_orders(self.reader(), utility, filter, page).await
+    }
+
+    async fn update_order(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        expected_version: i64,
+        update: &OrderUpdate,
+    ) -> StoreResult<OrderSummary> {
+        let mut tx = self.begin_write().await?;
+        let done = orders::update_order(&mut tx, utility, id, expected_version, update).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn order_history(&self, utility: UtilityId, id: Uuid) -> StoreResult<Vec<ChangeRecord>> {
+        orders::order_history(self.reader(), utility, id).await
+    }
+}

@@ -1,0 +1,387 @@
+//! Queries for work orders: the projection and document row, office numbers, optimistic
+//! version checks, and the change log appended in the same transaction.
+
+use super::rows::{DbRow, json, millis, opt_millis, opt_small, opt_time, time, to_json, wire};
+use super::{Conn, Db};
+use crate::store::{
+    AssigneeFilter, ChangeRecord, NewChange, NewOrder, OrderFilter, OrderProjection, OrderSummary,
+    OrderUpdate, Page, PageRequest, StoreError, StoreResult, StoredOrder, UtilityId,
+};
+use chrono::{DateTime, Utc};
+use fieldline_core::model::{OrderType, Priority, Source};
+use fieldline_core::status::Status;
+use sqlx::{AssertSqlSafe, Pool, QueryBuilder, Row};
+use uuid::Uuid;
+
+/// Rows per multi-row `INSERT` of changes (11 columns).
+const CHUNK: usize = 500;
+/// Rows per multi-row `INSERT` of orders (21 columns; documents are the bulk of the bytes).
+const ORDER_CHUNK: usize = 100;
+
+const ORDER_COLS: &str = "utility_id, id, number, order_type, status, priority, source, \
+     assignee_id, route_id, sequence, premise_id, account_id, meter_id, lat, lon, due_at, \
+     created_at, updated_at, exceptions, version";
+const CHANGE_COLS: &str = "utility_id, order_id, position, change_hash, change_bytes, actor, \
+     user_id, device_id, device_time, received_at, summary";
+
+fn summary(row: &DbRow) -> StoreResult<OrderSummary> {
+    Ok(OrderSummary {
+        id: row.try_get("id")?,
+        utility_id: UtilityId(row.try_get("utility_id")?),
+        number: row.try_get("number")?,
+        projection: OrderProjection {
+            order_type: wire(row, "order_type", OrderType::parse)?,
+            status: wire(row, "status", Status::parse)?,
+            priority: wire(row, "priority", Priority::parse)?,
+            source: wire(row, "source", Source::parse)?,
+            assignee_id: row.try_get("assignee_id")?,
+            route_id: row.try_get("route_id")?,
+            sequence: opt_small(row, "sequence")?,
+            premise_id: row.try_get("premise_id")?,
+            account_id: row.try_get("account_id")?,
+            meter_id: row.try_get("meter_id")?,
+            lat: row.try_get("lat")?,
+            lon: row.try_get("lon")?,
+            due_at: opt_time(row, "due_at")?,
+            exceptions: json(row, "exceptions")?,
+        },
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn change_record(row: &DbRow) -> StoreResult<ChangeRecord> {
+    Ok(ChangeRecord {
+        order_id: row.try_get("order_id")?,
+        position: row.try_get("position")?,
+        change: NewChange {
+            hash: row.try_get("change_hash")?,
+            bytes: row.try_get("change_bytes")?,
+            actor: row.try_get("actor")?,
+            user_id: row.try_get("user_id")?,
+            device_id: row.try_get("device_id")?,
+            device_time: opt_time(row, "device_time")?,
+            received_at: time(row, "received_at")?,
+            summary: row.try_get("summary")?,
+        },
+    })
+}
+
+/// Takes `count` office numbers from the utility's counter; returns the first. The counter
+/// row's lock serializes concurrent inserts of one utility on PostgreSQL.
+async fn reserve_numbers(conn: &mut Conn, utility: UtilityId, count: i64) -> StoreResult<i64> {
+    let next: Option<i64> = sqlx::query_scalar(
+        "UPDATE utilities SET next_order_number = next_order_number + $1 WHERE id = $2 \
+         RETURNING next_order_number",
+    )
+    .bind(count)
+    .bind(utility.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let next = next.ok_or_else(|| StoreError::Invalid("unknown utility".into()))?;
+    Ok(next - count)
+}
+
+/// One change-log row to write: the order, its position in the order's log, the change.
+type LogEntry<'a> = (Uuid, i64, &'a NewChange);
+
+/// Appends change-log rows, [`CHUNK`] per statement.
+async fn append_changes(
+    conn: &mut Conn,
+    utility: UtilityId,
+    entries: &[LogEntry<'_>],
+) -> StoreResult<()> {
+    for chunk in entries.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO order_changes ({CHANGE_COLS}) "));
+        q.push_values(chunk, |mut b, &(order_id, position, c)| {
+            b.push_bind(utility.0)
+                .push_bind(order_id)
+                .push_bind(position)
+                .push_bind(c.hash.as_str())
+                .push_bind(c.bytes.as_slice())
+                .push_bind(c.actor.as_str())
+                .push_bind(c.user_id)
+                .push_bind(c.device_id)
+                .push_bind(opt_millis(c.device_time))
+                .push_bind(millis(c.received_at))
+                .push_bind(c.summary.as_str());
+        });
+        q.build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::classify(e, "order change"))?;
+    }
+    Ok(())
+}
+
+/// The log rows of `changes` appended to `order_id`'s log from `first_position` on.
+fn log_entries(order_id: Uuid, first_position: i64, changes: &[NewChange]) -> Vec<LogEntry<'_>> {
+    (first_position..)
+        .zip(changes)
+        .map(|(position, c)| (order_id, position, c))
+        .collect()
+}
+
+/// Pushes the projection's values, in `ORDER_COLS` order from `order_type` to `due_at`.
+fn push_projection(
+    b: &mut sqlx::query_builder::Separated<'_, Db, &'static str>,
+    p: &OrderProjection,
+) {
+    b.push_bind(p.order_type.as_str())
+        .push_bind(p.status.as_str())
+        .push_bind(p.priority.as_str())
+        .push_bind(p.source.as_str())
+        .push_bind(p.assignee_id)
+        .push_bind(p.route_id)
+        .push_bind(p.sequence.map(i64::from))
+        .push_bind(p.premise_id)
+        .push_bind(p.account_id)
+        .push_bind(p.meter_id)
+        .push_bind(p.lat)
+        .push_bind(p.lon)
+        .push_bind(opt_millis(p.due_at));
+}
+
+pub(super) async fn insert_orders(
+    conn: &mut Conn,
+    utility: UtilityId,
+    orders: &[NewOrder],
+) -> StoreResult<Vec<OrderSummary>> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count =
+        i64::try_from(orders.len()).map_err(|_| StoreError::Invalid("too many orders".into()))?;
+    let first = reserve_numbers(conn, utility, count).await?;
+    let rows: Vec<(i64, &NewOrder, String)> = (first..)
+        .zip(orders)
+        .map(|(number, o)| Ok((number, o, to_json(&o.projection.exceptions, "exceptions")?)))
+        .collect::<StoreResult<_>>()?;
+    for chunk in rows.chunks(ORDER_CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO orders ({ORDER_COLS}, doc) "));
+        q.push_values(chunk, |mut b, (number, o, exceptions)| {
+            b.push_bind(utility.0).push_bind(o.id).push_bind(*number);
+            push_projection(&mut b, &o.projection);
+            b.push_bind(millis(o.created_at))
+                .push_bind(millis(o.created_at))
+                .push_bind(exceptions.as_str())
+                .push_bind(1_i64)
+                .push_bind(o.doc.as_slice());
+        });
+        q.build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::classify(e, "order"))?;
+    }
+    let log: Vec<LogEntry<'_>> = orders
+        .iter()
+        .flat_map(|o| log_entries(o.id, 0, &o.changes))
+        .collect();
+    append_changes(conn, utility, &log).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, o, _)| OrderSummary {
+            id: o.id,
+            utility_id: utility,
+            number,
+            projection: o.projection.clone(),
+            // As stored: at millisecond precision, so it equals what a later read returns.
+            created_at: truncated(o.created_at),
+            updated_at: truncated(o.created_at),
+            version: 1,
+        })
+        .collect())
+}
+
+pub(super) async fn update_order(
+    conn: &mut Conn,
+    utility: UtilityId,
+    id: Uuid,
+    expected_version: i64,
+    u: &OrderUpdate,
+) -> StoreResult<OrderSummary> {
+    let exceptions = to_json(&u.projection.exceptions, "exceptions")?;
+    let p = &u.projection;
+    let done = sqlx::query(
+        "UPDATE orders SET order_type = $1, status = $2, priority = $3, source = $4, \
+         assignee_id = $5, route_id = $6, sequence = $7, premise_id = $8, account_id = $9, \
+         meter_id = $10, lat = $11, lon = $12, due_at = $13, exceptions = $14, doc = $15, \
+         updated_at = $16, version = version + 1 \
+         WHERE utility_id = $17 AND id = $18 AND version = $19",
+    )
+    .bind(p.order_type.as_str())
+    .bind(p.status.as_str())
+    .bind(p.priority.as_str())
+    .bind(p.source.as_str())
+    .bind(p.assignee_id)
+    .bind(p.route_id)
+    .bind(p.sequence.map(i64::from))
+    .bind(p.premise_id)
+    .bind(p.account_id)
+    .bind(p.meter_id)
+    .bind(p.lat)
+    .bind(p.lon)
+    .bind(opt_millis(p.due_at))
+    .bind(exceptions.as_str())
+    .bind(u.doc.as_slice())
+    .bind(millis(u.updated_at))
+    .bind(utility.0)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::classify(e, "order"))?;
+    if done.rows_affected() == 0 {
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM orders WHERE utility_id = $1 AND id = $2")
+                .bind(utility.0)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        return Err(match current {
+            None => StoreError::NotFound,
+            Some(v) => StoreError::Conflict(format!(
+                "order version is {v}, not the expected {expected_version}"
+            )),
+        });
+    }
+    let next_position: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM order_changes \
+         WHERE utility_id = $1 AND order_id = $2",
+    )
+    .bind(utility.0)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    append_changes(conn, utility, &log_entries(id, next_position, &u.changes)).await?;
+    let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE utility_id = $1 AND id = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(utility.0)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    summary(&row)
+}
+
+/// A time at the precision the store keeps.
+fn truncated(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(millis(t)).unwrap_or(t)
+}
+
+async fn get_order_where(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    key_col: &str,
+    bind: impl FnOnce(
+        sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
+    ) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
+) -> StoreResult<StoredOrder> {
+    let sql =
+        format!("SELECT {ORDER_COLS}, doc FROM orders WHERE utility_id = $1 AND {key_col} = $2");
+    let q = sqlx::query(AssertSqlSafe(sql)).bind(utility.0);
+    let row = bind(q)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(StoredOrder {
+        summary: summary(&row)?,
+        doc: row.try_get("doc")?,
+    })
+}
+
+pub(super) async fn get_order(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    id: Uuid,
+) -> StoreResult<StoredOrder> {
+    get_order_where(pool, utility, "id", |q| q.bind(id)).await
+}
+
+pub(super) async fn get_order_by_number(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    number: i64,
+) -> StoreResult<StoredOrder> {
+    get_order_where(pool, utility, "number", |q| q.bind(number)).await
+}
+
+/// Appends ` AND ...` conditions for `filter` to a query that already has its utility clause.
+fn push_filter(q: &mut QueryBuilder<Db>, filter: &OrderFilter) {
+    if let Some(status) = filter.status {
+        q.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(order_type) = filter.order_type {
+        q.push(" AND order_type = ").push_bind(order_type.as_str());
+    }
+    match filter.assignee {
+        Some(AssigneeFilter::User(user)) => {
+            q.push(" AND assignee_id = ").push_bind(user);
+        }
+        Some(AssigneeFilter::Unassigned) => {
+            q.push(" AND assignee_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(route) = filter.route_id {
+        q.push(" AND route_id = ").push_bind(route);
+    }
+}
+
+pub(super) async fn list_orders(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> StoreResult<Page<OrderSummary>> {
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM orders WHERE utility_id = ");
+    count.push_bind(utility.0);
+    push_filter(&mut count, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT {ORDER_COLS} FROM orders WHERE utility_id = "
+    ));
+    q.push_bind(utility.0);
+    push_filter(&mut q, filter);
+    q.push(if filter.route_id.is_some() {
+        " ORDER BY sequence, number"
+    } else {
+        " ORDER BY number"
+    });
+    q.push(" LIMIT ")
+        .push_bind(page.capped_limit())
+        .push(" OFFSET ")
+        .push_bind(i64::from(page.offset));
+    let rows = q.build().fetch_all(pool).await?;
+    Ok(Page {
+        items: rows.iter().map(summary).collect::<StoreResult<_>>()?,
+        total,
+    })
+}
+
+pub(super) async fn order_history(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    id: Uuid,
+) -> StoreResult<Vec<ChangeRecord>> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM orders WHERE utility_id = $1 AND id = $2")
+            .bind(utility.0)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let sql = format!(
+        "SELECT {CHANGE_COLS} FROM order_changes WHERE utility_id = $1 AND order_id = $2 \
+         ORDER BY position"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(utility.0)
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(change_record).collect()
+}

@@ -1,0 +1,311 @@
+//! Sign-in, access tokens and roles over real HTTP.
+
+use fieldline_server::auth::AccessClaims;
+use fieldline_tests::{PASSWORD, TestOptions, TestServer};
+use serde_json::json;
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn dispatcher_claims(server: &TestServer) -> AccessClaims {
+    let user = server
+        .store()
+        .get_user_by_username(server.utility.id, "dispatcher")
+        .await
+        .expect("dispatcher exists");
+    server
+        .state
+        .tokens
+        .access_claims(user.id, user.utility_id, user.role, &user.username)
+}
+
+#[tokio::test]
+async fn login_returns_a_bearer_token_that_opens_me() {
+    let server = TestServer::start().await;
+    let response = server
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "dispatcher", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let body = response.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert_eq!(body["user"]["username"], "dispatcher");
+    assert_eq!(body["user"]["role"], "dispatcher");
+    assert_eq!(body["user"]["utility"], "alpha");
+    let token = body["access_token"].as_str().expect("token");
+
+    let me = server.get("/api/v1/me", Some(token)).await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.json()["username"], "dispatcher");
+    assert_eq!(me.json()["utility"]["slug"], "alpha");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_401() {
+    let server = TestServer::start().await;
+    let wrong = server
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "dispatcher", "password": "nope"}),
+        )
+        .await;
+    let unknown = server
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "nobody", "password": "nope"}),
+        )
+        .await;
+    assert_eq!(wrong.status, 401, "{}", wrong.text);
+    assert_eq!(unknown.status, 401, "{}", unknown.text);
+    assert_eq!(wrong.json(), unknown.json(), "no user enumeration");
+    assert_eq!(wrong.error_code(), "invalid_credentials");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_deactivated_user_cannot_sign_in_and_me_refuses_their_token() {
+    let server = TestServer::start().await;
+    let token = server.login("inspector1", PASSWORD).await;
+    let user = server
+        .store()
+        .get_user_by_username(server.utility.id, "inspector1")
+        .await
+        .expect("inspector1");
+    server
+        .store()
+        .set_user_active(server.utility.id, user.id, false)
+        .await
+        .expect("deactivate");
+    let login = server
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "inspector1", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status, 401, "{}", login.text);
+    assert_eq!(login.error_code(), "invalid_credentials");
+    let me = server.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me.status, 401, "{}", me.text);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn no_token_is_401_json() {
+    let server = TestServer::start().await;
+    for path in [
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/premises",
+        "/api/v1/routes",
+    ] {
+        let response = server.get(path, None).await;
+        assert_eq!(response.status, 401, "{path}: {}", response.text);
+        assert_eq!(response.error_code(), "unauthorized", "{path}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn garbage_expired_misaddressed_and_unsigned_tokens_are_401() {
+    let server = TestServer::start().await;
+    let claims = dispatcher_claims(&server).await;
+    let tokens = &server.state.tokens;
+
+    let mut expired = claims.clone();
+    expired.iat = now_secs() - 7200;
+    expired.exp = now_secs() - 3600;
+    let mut wrong_audience = claims.clone();
+    wrong_audience.aud = "someone-else".into();
+    let mut wrong_issuer = claims.clone();
+    wrong_issuer.iss = "evil".into();
+    let mut refresh_typ = claims.clone();
+    refresh_typ.typ = "refresh".into();
+
+    let payload = serde_json::to_vec(&claims).expect("claims serialize");
+    let alg_none = format!(
+        "{}.{}.",
+        base64url(br#"{"alg":"none","typ":"JWT"}"#),
+        base64url(&payload)
+    );
+    let good = tokens.sign(&claims).expect("signs");
+    let mut tampered = good.clone();
+    tampered.push('x');
+
+    let cases = [
+        ("garbage", "not-a-jwt".to_string()),
+        ("expired", tokens.sign(&expired).expect("signs")),
+        (
+            "wrong audience",
+            tokens.sign(&wrong_audience).expect("signs"),
+        ),
+        ("wrong issuer", tokens.sign(&wrong_issuer).expect("signs")),
+        (
+            "not an access token",
+            tokens.sign(&refresh_typ).expect("signs"),
+        ),
+        ("alg none", alg_none),
+        ("bad signature", tampered),
+    ];
+    for (what, token) in cases {
+        let response = server.get("/api/v1/me", Some(&token)).await;
+        assert_eq!(response.status, 401, "{what}: {}", response.text);
+        assert_eq!(response.error_code(), "unauthorized", "{what}");
+    }
+    let ok = server.get("/api/v1/me", Some(&good)).await;
+    assert_eq!(ok.status, 200, "the unaltered token works: {}", ok.text);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn field_roles_may_call_me_but_not_office_lookups() {
+    let server = TestServer::start().await;
+    let reader = server.login("reader1", PASSWORD).await;
+    assert_eq!(server.get("/api/v1/me", Some(&reader)).await.status, 200);
+    for path in ["/api/v1/users", "/api/v1/premises", "/api/v1/routes"] {
+        let response = server.get(path, Some(&reader)).await;
+        assert_eq!(response.status, 403, "{path}: {}", response.text);
+        assert_eq!(response.error_code(), "forbidden", "{path}");
+    }
+    let dispatcher = server.login("dispatcher", PASSWORD).await;
+    let users = server.get("/api/v1/users", Some(&dispatcher)).await;
+    assert_eq!(users.status, 200, "{}", users.text);
+    assert!(
+        !users.text.contains("argon2"),
+        "password hashes never leave"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_keeps_working_after_a_restart_on_the_same_database() {
+    let server = TestServer::start().await;
+    let token = server.login("dispatcher", PASSWORD).await;
+    // A second instance over the same store loads the same keys from the database.
+    let second =
+        fieldline_server::AppState::new(server.state.store.clone(), (*server.state.config).clone())
+            .await
+            .expect("second instance");
+    assert!(second.tokens.verify(&token).await.is_ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_key_created_by_another_instance_is_picked_up() {
+    let server = TestServer::start().await;
+    let old = server.login("dispatcher", PASSWORD).await;
+    // Another instance rotates: the current key is retired, the next start creates a new one.
+    for key in server
+        .store()
+        .list_active_signing_keys()
+        .await
+        .expect("keys")
+    {
+        server
+            .store()
+            .retire_signing_key(&key.kid, chrono::Utc::now())
+            .await
+            .expect("retire");
+    }
+    let other =
+        fieldline_server::AppState::new(server.state.store.clone(), (*server.state.config).clone())
+            .await
+            .expect("second instance");
+    let claims = dispatcher_claims(&server).await;
+    let new = other.tokens.sign(&claims).expect("signs with the new key");
+
+    let response = server.get("/api/v1/me", Some(&new)).await;
+    assert_eq!(response.status, 200, "new kid accepted: {}", response.text);
+    let response = server.get("/api/v1/me", Some(&old)).await;
+    assert_eq!(
+        response.status, 200,
+        "retired key still verifies: {}",
+        response.text
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_rate_limit_trips_when_configured_low() {
+    let server = TestServer::start_with(TestOptions {
+        login_rate_limit: 3,
+        ..TestOptions::default()
+    })
+    .await;
+    for _ in 0..3 {
+        let response = server
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                &json!({"username": "dispatcher", "password": "wrong"}),
+            )
+            .await;
+        assert_eq!(response.status, 401, "{}", response.text);
+    }
+    let limited = server
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "dispatcher", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(limited.status, 429, "{}", limited.text);
+    assert_eq!(limited.error_code(), "too_many_requests");
+    let retry_after: u64 = limited
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let metrics = server.get("/metrics", None).await;
+    assert!(
+        metrics.text.contains("reason=\"rate_limited\""),
+        "{}",
+        metrics.text
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tests_are_not_rate_limited_by_default() {
+    let server = TestServer::start().await;
+    for _ in 0..15 {
+        let response = server
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                &json!({"username": "dispatcher", "password": "wrong"}),
+            )
+            .await;
+        assert_eq!(response.status, 401, "{}", response.text);
+    }
+    server.login("dispatcher", PASSWORD).await;
+    server.stop().await;
+}
