@@ -483,6 +483,12 @@ fn server_judges_field_work_as_the_device_saw_it() {
     assert!(judged.is_ok(), "{judged:?}");
     // ... while the same action against the merged (cancelled) order would be refused.
     let derived = derive(&merged);
-    let now = rules::check(&merged, &derived, &entry.action, &entry.context, &reference());
+    let now = rules::check(
+        &merged,
+        &derived,
+        &entry.action,
+        &entry.context,
+        &reference(),
+    );
     assert!(now.is_err(), "the merged order is cancelled: {now:?}");
 }

@@ -373,11 +373,9 @@ impl WorkOrderDoc {
         entry: &FieldEntry,
         reference: &ReferenceData,
     ) -> Result<Result<Assessment, Refusal>, DocumentError> {
-        let hash: ChangeHash = entry
-            .origin
-            .change
-            .parse()
-            .map_err(|_| DocumentError::schema("$.field", "an entry with a malformed change hash"))?;
+        let hash: ChangeHash = entry.origin.change.parse().map_err(|_| {
+            DocumentError::schema("$.field", "an entry with a malformed change hash")
+        })?;
         let change = self
             .doc
             .get_change_by_hash(&hash)
@@ -385,7 +383,13 @@ impl WorkOrderDoc {
         let seen = self.at(change.deps())?;
         let record = seen.record()?;
         let derived = status::derive(&record);
-        Ok(rules::check(&record, &derived, &entry.action, &entry.context, reference))
+        Ok(rules::check(
+            &record,
+            &derived,
+            &entry.action,
+            &entry.context,
+            reference,
+        ))
     }
 
     /// Checks an office action against the order's derived status and appends it as one change.

@@ -19,9 +19,7 @@ mod tests;
 
 pub use clock::DemoClock;
 pub use meters::{UNIT, format_reading};
-pub use orders::{
-    DemoOrder, ORDERS_CREATED_BY,
-};
+pub use orders::{DemoOrder, ORDERS_CREATED_BY};
 pub use routes::DemoRoute;
 pub use seed::{SeedOptions, SeededDemo, seed};
 
