@@ -2,6 +2,12 @@
 //! OpenAPI annotations read the same as the router) and `Doc` (its OpenAPI paths); this file
 //! merges both. To add a resource: write `routes()` + `Doc` in its module, then add one line to
 //! [`routes`] and one to [`openapi::document`].
+//!
+//! A handler takes `State<AppState>`, an [`AuthUser`](crate::auth::AuthUser) (401 without a valid
+//! token; `auth.require(&[..])?` / `auth.require_office()?` for 403), and the error-mapping
+//! extractors `crate::http::{Json, Query, Path}`; it returns `ApiResult<Json<T>>` and scopes every
+//! store call to `auth.utility_id`. Annotate it with `#[utoipa::path(..., security(("bearer" =
+//! [])), responses(..., (status = 401, body = ErrorBody)))]` and list it in the module's `Doc`.
 
 mod auth;
 mod health;

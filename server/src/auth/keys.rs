@@ -54,8 +54,12 @@ pub fn generate_key() -> Result<SigningKey, KeyError> {
     })
 }
 
-/// Loads the key set, creating the first key when the database has none.
-pub(crate) async fn load_or_create(store: &dyn Store) -> Result<KeySet, KeyError> {
+/// Loads the key set, creating the first key when the database has none. A retired key still
+/// verifies for `grace` after its retirement (tokens it signed may still be alive), then never.
+pub(crate) async fn load_or_create(
+    store: &dyn Store,
+    grace: std::time::Duration,
+) -> Result<KeySet, KeyError> {
     let mut active = active_eddsa(store).await?;
     if active.is_none() {
         match store.insert_signing_key(&generate_key()?).await {
@@ -67,11 +71,16 @@ pub(crate) async fn load_or_create(store: &dyn Store) -> Result<KeySet, KeyError
         active = active_eddsa(store).await?;
     }
     let active = active.ok_or(KeyError::NoActiveKey)?;
+    let cutoff = chrono::Duration::from_std(grace)
+        .ok()
+        .and_then(|grace| Utc::now().checked_sub_signed(grace))
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     let verifying = store
         .list_signing_keys()
         .await?
         .into_iter()
         .filter(|k| k.algorithm == ALGORITHM)
+        .filter(|k| k.retired_at.is_none_or(|at| at > cutoff))
         .map(|k| (k.kid.clone(), DecodingKey::from_ed_der(&k.public_key)))
         .collect();
     Ok(KeySet {
@@ -90,4 +99,19 @@ async fn active_eddsa(store: &dyn Store) -> Result<Option<SigningKey>, KeyError>
         .await?
         .into_iter()
         .find(|k| k.algorithm == ALGORITHM))
+}
+
+/// Rotates the signing key: retires every active key now and stores a new one. Tokens signed by
+/// the old keys keep verifying until they expire; running instances pick the new key up the first
+/// time they see a token naming it, or at their next start.
+pub async fn rotate(store: &dyn Store) -> Result<SigningKey, KeyError> {
+    let new = generate_key()?;
+    store.insert_signing_key(&new).await?;
+    let now = Utc::now();
+    for key in store.list_active_signing_keys().await? {
+        if key.kid != new.kid {
+            store.retire_signing_key(&key.kid, now).await?;
+        }
+    }
+    Ok(new)
 }

@@ -16,6 +16,9 @@ use uuid::Uuid;
 /// The `typ` claim of an access token (a refresh token can never pass as one).
 pub const ACCESS_TYP: &str = "access";
 
+/// Clock skew tolerated on `exp`, seconds.
+const LEEWAY_SECS: u64 = 30;
+
 /// How often an unknown kid may trigger a reload of the key set.
 const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -96,13 +99,18 @@ fn now_secs() -> u64 {
 impl TokenKeys {
     /// Loads (creating if needed) the key set from the store.
     pub async fn load(store: Arc<dyn Store>, config: TokenConfig) -> Result<TokenKeys, KeyError> {
-        let set = keys::load_or_create(store.as_ref()).await?;
+        let set = keys::load_or_create(store.as_ref(), Self::grace(&config)).await?;
         Ok(TokenKeys {
             config,
             store,
             keys: RwLock::new(Arc::new(set)),
             last_reload: Mutex::new(None),
         })
+    }
+
+    /// How long a retired key keeps verifying: the longest a token it signed can live.
+    fn grace(config: &TokenConfig) -> Duration {
+        Duration::from_secs(config.access_ttl_secs.saturating_add(LEEWAY_SECS))
     }
 
     /// The token settings.
@@ -166,7 +174,7 @@ impl TokenKeys {
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         let claims = data.claims;
@@ -194,7 +202,7 @@ impl TokenKeys {
             }
             *last = Some(Instant::now());
         }
-        match keys::load_or_create(self.store.as_ref()).await {
+        match keys::load_or_create(self.store.as_ref(), Self::grace(&self.config)).await {
             Ok(set) => {
                 if let Ok(mut guard) = self.keys.write() {
                     *guard = Arc::new(set);

@@ -34,6 +34,17 @@ pub enum Command {
     /// Manage utilities (the tenants a server hosts).
     #[command(subcommand)]
     Utility(UtilityCommand),
+    /// Manage the access token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `fieldline keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Retire the current signing key and create a new one (tokens already issued stay valid
+    /// until they expire).
+    Rotate,
 }
 
 /// Options of `serve` and `demo`.
@@ -166,6 +177,14 @@ mod tests {
         let err = Cli::try_parse_from(["fieldline", "user", "add", "x", "--role", "boss"])
             .expect_err("boss is no role");
         assert!(err.to_string().contains("dispatcher"), "{err}");
+    }
+
+    #[test]
+    fn keys_rotate_parses() {
+        assert!(matches!(
+            parse(&["keys", "rotate"]).command,
+            Command::Keys(KeysCommand::Rotate)
+        ));
     }
 
     #[test]

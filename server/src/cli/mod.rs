@@ -6,7 +6,9 @@ pub mod args;
 mod demo;
 mod serve;
 
-pub use args::{Cli, Command, ServeArgs, UserAddArgs, UserCommand, UtilityAddArgs, UtilityCommand};
+pub use args::{
+    Cli, Command, KeysCommand, ServeArgs, UserAddArgs, UserCommand, UtilityAddArgs, UtilityCommand,
+};
 pub use demo::{PreparedDemo, prepare_demo};
 
 use crate::config::Config;
@@ -35,10 +37,22 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, skipping a cause its parent already quoted.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|prev| prev.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 /// Logs to stderr, filtered by `FIELDLINE_LOG` or `RUST_LOG` (default `info`).
@@ -103,6 +117,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created utility {} ({})", utility.slug, utility.name);
             Ok(())
         }
+        Command::Keys(KeysCommand::Rotate) => {
+            let store = admin::open_migrated(&config).await?;
+            let key = crate::auth::keys::rotate(store.as_ref())
+                .await
+                .context("cannot rotate the signing key")?;
+            println!(
+                "new signing key {} is active; older keys are retired",
+                key.kid
+            );
+            Ok(())
+        }
         Command::User(UserCommand::Add(args)) => {
             let password = admin::read_password(args.password_stdin, &mut std::io::stdin().lock())?;
             let store = admin::open_migrated(&config).await?;
@@ -112,5 +137,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created user {} ({})", user.username, user.role);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn error_chains_print_on_one_line_without_repeats() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("database: {0}")]
+        struct Wrapper(#[from] std::io::Error);
+        let io = std::io::Error::other("connection refused");
+        let err = anyhow::Error::new(Wrapper(io)).context("cannot open database x");
+        assert_eq!(
+            one_line(&err),
+            "cannot open database x: database: connection refused"
+        );
     }
 }

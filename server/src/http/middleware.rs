@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
+use tower_http::request_id::RequestId;
 
 /// Adds `X-Content-Type-Options`, `X-Frame-Options`, `Referrer-Policy` and, unless the handler
 /// chose otherwise, `Cache-Control: no-store` (API answers carry customer data).
@@ -43,11 +44,18 @@ pub async fn track_metrics(
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-")
+        .to_string();
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     // The route template, never the path or query: they can carry addresses and ids.
-    tracing::debug!(%method, %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");
+    let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    tracing::debug!(%request_id, %method, %route, status, elapsed_ms, "request");
     state.metrics.observe_request(
         RequestLabels {
             method,

@@ -14,9 +14,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use std::future::Future;
 use std::net::SocketAddr;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// The whole application: every route, JSON fallbacks for unknown paths and methods, the body
-/// limit, security headers and metrics.
+/// limit, security headers, metrics and request ids.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::routes())
@@ -28,6 +29,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::track_metrics,
         ))
+        // Outermost: every request gets an `x-request-id` (the client's, or a new UUID), echoed
+        // in the response and logged, so a user's error report can be found in the logs.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

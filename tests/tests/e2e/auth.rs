@@ -222,19 +222,10 @@ async fn a_token_keeps_working_after_a_restart_on_the_same_database() {
 async fn a_key_created_by_another_instance_is_picked_up() {
     let server = TestServer::start().await;
     let old = server.login("dispatcher", PASSWORD).await;
-    // Another instance rotates: the current key is retired, the next start creates a new one.
-    for key in server
-        .store()
-        .list_active_signing_keys()
+    // An operator rotates (`fieldline keys rotate`); another instance starts with the new key.
+    fieldline_server::auth::keys::rotate(server.store())
         .await
-        .expect("keys")
-    {
-        server
-            .store()
-            .retire_signing_key(&key.kid, chrono::Utc::now())
-            .await
-            .expect("retire");
-    }
+        .expect("rotate");
     let other =
         fieldline_server::AppState::new(server.state.store.clone(), (*server.state.config).clone())
             .await
@@ -250,6 +241,32 @@ async fn a_key_created_by_another_instance_is_picked_up() {
         "retired key still verifies: {}",
         response.text
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_key_retired_longer_ago_than_a_token_lives_no_longer_verifies() {
+    let server = TestServer::start().await;
+    let claims = dispatcher_claims(&server).await;
+    let old = server.state.tokens.sign(&claims).expect("signs");
+    let long_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    for key in server
+        .store()
+        .list_active_signing_keys()
+        .await
+        .expect("keys")
+    {
+        server
+            .store()
+            .retire_signing_key(&key.kid, long_ago)
+            .await
+            .expect("retire");
+    }
+    let restarted =
+        fieldline_server::AppState::new(server.state.store.clone(), (*server.state.config).clone())
+            .await
+            .expect("restart");
+    assert!(restarted.tokens.verify(&old).await.is_err());
     server.stop().await;
 }
 

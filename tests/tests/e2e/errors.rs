@@ -139,6 +139,7 @@ async fn responses_carry_security_headers() {
             Some("no-store")
         );
         assert!(response.header("referrer-policy").is_some(), "{path}");
+        assert!(response.header("x-request-id").is_some(), "{path}");
     }
     server.stop().await;
 }
