@@ -9,6 +9,7 @@ pub mod record;
 pub mod reference;
 pub mod rules;
 pub mod status;
+pub mod sync;
 
 pub use action::{ActionContext, FieldAction, OfficeAction, PhotoKind, PhotoRef, ReadingInput};
 pub use document::{DocumentError, WorkOrderDoc};
