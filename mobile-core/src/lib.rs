@@ -2,6 +2,8 @@
 //! rule is written once. The default build has no I/O: model, documents, rules, status.
 
 pub mod action;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod document;
 pub mod model;
 pub mod outcome;

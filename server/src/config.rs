@@ -28,6 +28,53 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Cost of new password hashes.
     pub password_hash: PasswordHashConfig,
+    /// Device sync: minimum versions, size limits, paging.
+    pub sync: SyncConfig,
+    /// WebSocket pokes (`GET /api/v1/ws`): limits and timers.
+    pub push: PushConfig,
+}
+
+/// WebSocket poke settings (`[push]` in the file).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushConfig {
+    /// Open poke connections one user may hold; a new one past this closes that user's oldest
+    /// (`FIELDLINE_PUSH_MAX_CONNECTIONS_PER_USER`; 0 is read as 1).
+    pub max_connections_per_user: usize,
+    /// Seconds between server pings; a connection silent for two intervals is closed.
+    pub ping_interval_secs: u64,
+    /// Shortest gap between two `changed` messages on one connection, in milliseconds: bursts of
+    /// pokes inside it become one message.
+    pub coalesce_ms: u64,
+    /// Largest message (and frame) a client may send, in bytes; larger ones close the connection.
+    pub max_client_message_bytes: usize,
+}
+
+/// Device sync settings (`[sync]` in the file).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Devices speaking an older sync protocol are told to update the app
+    /// (`FIELDLINE_SYNC_MIN_PROTOCOL_VERSION`).
+    pub min_protocol_version: u32,
+    /// Apps older than this (`1.4.2`, compared numerically) are told to update
+    /// (`FIELDLINE_SYNC_MIN_APP_VERSION`).
+    pub min_app_version: String,
+    /// Largest sync frame accepted, as received, in bytes.
+    pub max_frame_bytes: usize,
+    /// Largest sync body once decompressed, in bytes.
+    pub max_body_bytes: usize,
+    /// Most orders one sync may upload to.
+    pub max_orders: usize,
+    /// Most changes one sync may upload, over all orders.
+    pub max_changes: usize,
+    /// Largest single uploaded change, in bytes.
+    pub max_change_bytes: usize,
+    /// Most feed entries one answer covers before it says `more`.
+    pub page_entries: u32,
+    /// Roughly the most document and change bytes one answer carries before it says `more`
+    /// (one order's data is never split, so a page may pass it by one order).
+    pub page_bytes: usize,
 }
 
 /// Access token settings.
@@ -64,6 +111,35 @@ impl Default for Config {
             login_rate_limit: 10,
             body_limit_bytes: 2 * 1024 * 1024,
             password_hash: PasswordHashConfig::default(),
+            sync: SyncConfig::default(),
+            push: PushConfig::default(),
+        }
+    }
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        PushConfig {
+            max_connections_per_user: 5,
+            ping_interval_secs: 30,
+            coalesce_ms: 100,
+            max_client_message_bytes: 4 * 1024,
+        }
+    }
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            min_protocol_version: 1,
+            min_app_version: "0.0.0".to_string(),
+            max_frame_bytes: 16 * 1024 * 1024,
+            max_body_bytes: 64 * 1024 * 1024,
+            max_orders: 5_000,
+            max_changes: 100_000,
+            max_change_bytes: 1024 * 1024,
+            page_entries: 2_000,
+            page_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -190,6 +266,23 @@ impl Config {
                 "a number of attempts per minute (0 disables)",
             )?;
         }
+        if let Some(v) = get("FIELDLINE_SYNC_MIN_APP_VERSION") {
+            self.sync.min_app_version = v;
+        }
+        if let Some(v) = get("FIELDLINE_SYNC_MIN_PROTOCOL_VERSION") {
+            self.sync.min_protocol_version = parse_number(
+                &v,
+                "FIELDLINE_SYNC_MIN_PROTOCOL_VERSION",
+                "a protocol version number",
+            )?;
+        }
+        if let Some(v) = get("FIELDLINE_PUSH_MAX_CONNECTIONS_PER_USER") {
+            self.push.max_connections_per_user = parse_number(
+                &v,
+                "FIELDLINE_PUSH_MAX_CONNECTIONS_PER_USER",
+                "a number of connections",
+            )?;
+        }
         if let Some(v) = get("FIELDLINE_BODY_LIMIT_BYTES") {
             self.body_limit_bytes =
                 parse_number(&v, "FIELDLINE_BODY_LIMIT_BYTES", "a number of bytes")?;
@@ -252,6 +345,8 @@ impl fmt::Debug for Config {
             .field("login_rate_limit", &self.login_rate_limit)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("password_hash", &self.password_hash)
+            .field("sync", &self.sync)
+            .field("push", &self.push)
             .finish()
     }
 }

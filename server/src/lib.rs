@@ -9,7 +9,9 @@ pub mod demo;
 pub mod http;
 pub mod metrics;
 pub mod orders;
+pub mod push;
 pub mod store;
+pub mod sync;
 
 pub use config::Config;
 pub use http::{AppState, app, serve};

@@ -5,6 +5,12 @@
 //! The server runs in-process on a tokio task and stops when the [`TestServer`] is dropped; call
 //! [`TestServer::stop`] at the end of a test to also drop a PostgreSQL test database.
 
+pub mod process;
+
+mod instances;
+
+pub use instances::SharedDatabase;
+
 use fieldline_core::model::Role;
 use fieldline_server::config::{Config, PasswordHashConfig};
 use fieldline_server::store::testing::{TestDbGuard, fresh_test_store, postgres_test_url};

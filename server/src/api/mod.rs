@@ -10,6 +10,7 @@
 //! [])), responses(..., (status = 401, body = ErrorBody)))]` and list it in the module's `Doc`.
 
 mod auth;
+mod devices;
 mod health;
 mod me;
 mod meters;
@@ -18,7 +19,9 @@ pub mod orders;
 mod paging;
 mod premises;
 mod routes;
+mod sync;
 mod users;
+mod ws;
 
 pub use paging::page_request;
 
@@ -36,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         .merge(meters::routes())
         .merge(routes::routes())
         .merge(orders::routes())
+        .merge(devices::routes())
+        .merge(sync::routes())
+        .merge(ws::routes())
         .merge(health::routes())
         .merge(openapi::routes())
 }

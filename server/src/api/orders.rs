@@ -315,6 +315,13 @@ pub async fn create_order(
         Utc::now(),
     )
     .await?;
+    state
+        .push
+        .poke_for_changes(
+            auth.utility_id,
+            &[(None, detail.summary.projection.assignee_id)],
+        )
+        .await;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
@@ -472,7 +479,7 @@ async fn office_action(
     auth.require_office()?;
     let stored = visible_order(state, auth, id).await?;
     let by = state.store.get_user(auth.utility_id, auth.user_id).await?;
-    let detail = orders::apply_office_action(
+    let (detail, assignees) = orders::apply_office_action_traced(
         state.store.as_ref(),
         auth.utility_id,
         &by,
@@ -481,6 +488,11 @@ async fn office_action(
         Utc::now(),
     )
     .await?;
+    // After the commit: the old assignee learns of a revocation, the new one of the order.
+    state
+        .push
+        .poke_for_changes(auth.utility_id, &[assignees])
+        .await;
     Ok(Json(detail))
 }
 

@@ -37,6 +37,8 @@ pub enum Command {
     /// Manage the access token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// A scriptable handheld on the device client (login, sync, orders, field actions).
+    Device(super::device::DeviceArgs),
 }
 
 /// `fieldline keys ...`

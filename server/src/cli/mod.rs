@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod args;
 mod demo;
+pub mod device;
+mod device_print;
 mod serve;
 
 pub use args::{
@@ -24,6 +26,14 @@ pub const DEFAULT_DEMO_DIR: &str = "./data/demo";
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    // The handheld is blocking and sets its own exit codes: no runtime, no server config.
+    let cli = match cli {
+        Cli {
+            command: Command::Device(args),
+            ..
+        } => return device::main(args),
+        cli => cli,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -55,13 +65,13 @@ fn one_line(err: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-/// Logs to stderr, filtered by `FIELDLINE_LOG` or `RUST_LOG` (default `info`).
+/// Logs to stderr, filtered by `FIELDLINE_LOG` or `RUST_LOG` (default `info`, with sqlx's notices at `warn`).
 fn init_tracing() {
     let filter = std::env::var("FIELDLINE_LOG")
         .ok()
         .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
         .or_else(|| tracing_subscriber::EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -105,6 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing::debug!(?config, "configuration");
     match cli.command {
         Command::Serve(_) => serve::run_serve(config).await,
+        Command::Device(args) => device::run_async(args).await,
         Command::Demo(_) => demo::run_demo(config).await,
         Command::Migrate => {
             let store = admin::open_migrated(&config).await?;

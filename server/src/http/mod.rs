@@ -44,12 +44,19 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// Serves [`app`] on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves [`app`] on `listener` until `shutdown` resolves, then closes the WebSocket poke
+/// channels (stopping the state's poke hub) and finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Upgraded WebSocket connections outlive graceful shutdown's wait: close them through the hub.
+    let push = std::sync::Arc::clone(&state.push);
+    let shutdown = async move {
+        shutdown.await;
+        push.shutdown();
+    };
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

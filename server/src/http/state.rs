@@ -1,10 +1,11 @@
 //! `AppState`: what every handler can reach (store, configuration, token keys, metrics, sign-in
-//! limiter). Cheap to clone: everything is behind an `Arc`.
+//! limiter, poke hub). Cheap to clone: everything is behind an `Arc`.
 
 use crate::auth::password::{PasswordError, hash_password};
 use crate::auth::{LoginLimiter, TokenKeys, keys::KeyError};
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::push::Push;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// A hash verified for unknown usernames so a miss costs as much as a wrong password.
     pub dummy_password_hash: Arc<str>,
+    /// The poke hub of the WebSocket channel (cross-instance on PostgreSQL).
+    pub push: Arc<Push>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -51,6 +54,17 @@ impl AppState {
         let tokens = TokenKeys::load(Arc::clone(&store), config.token.clone()).await?;
         let dummy =
             hash_password("fieldline-dummy-password".to_string(), config.password_hash).await?;
+        let push = match config.database_url.as_deref() {
+            Some(url) if store.backend() == "postgres" => {
+                Push::with_postgres(config.push.clone(), url)
+            }
+            _ => {
+                if store.backend() == "postgres" {
+                    tracing::warn!("no database_url configured: pokes stay on this instance");
+                }
+                Push::local(config.push.clone())
+            }
+        };
         Ok(AppState {
             store,
             login_limiter: Arc::new(LoginLimiter::new(config.login_rate_limit)),
@@ -58,6 +72,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
             dummy_password_hash: Arc::from(dummy),
+            push,
         })
     }
 }

@@ -93,6 +93,25 @@ pub async fn apply_office_action(
     action: OfficeAction,
     now: DateTime<Utc>,
 ) -> Result<OrderDetail, OrderError> {
+    apply_office_action_traced(store, utility, by, id, action, now)
+        .await
+        .map(|(detail, _)| detail)
+}
+
+/// The assignee of an order just before and just after a committed edit (the users to poke).
+pub type AssigneeChange = (Option<Uuid>, Option<Uuid>);
+
+/// [`apply_office_action`], also saying whose assignment the committed edit went from and to,
+/// read from the very version it replaced (so a concurrent reassignment cannot hide a
+/// revocation).
+pub async fn apply_office_action_traced(
+    store: &dyn Store,
+    utility: UtilityId,
+    by: &User,
+    id: Uuid,
+    action: OfficeAction,
+    now: DateTime<Utc>,
+) -> Result<(OrderDetail, AssigneeChange), OrderError> {
     if let OfficeAction::Assign { assignee, .. } = &action {
         assignable_user(store, utility, assignee).await?;
     }
@@ -108,6 +127,10 @@ pub async fn apply_office_action(
         )?;
         let changes = office_changes(&doc.change_infos(&before), by, now);
         let projection = project(store, utility, &doc).await?;
+        let assignees = (
+            stored.summary.projection.assignee_id,
+            projection.assignee_id,
+        );
         let update = OrderUpdate {
             doc: doc.save(),
             projection,
@@ -118,7 +141,7 @@ pub async fn apply_office_action(
             .update_order(utility, id, stored.summary.version, &update)
             .await
         {
-            Ok(_) => return detail(store, utility, id).await,
+            Ok(_) => return Ok((detail(store, utility, id).await?, assignees)),
             Err(crate::store::StoreError::Conflict(_)) => continue,
             Err(other) => return Err(other.into()),
         }

@@ -171,6 +171,86 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<OrderSummary>;
     /// The order's audit trail, in log order. `NotFound` when there is no such order.
     async fn order_history(&self, utility: UtilityId, id: Uuid) -> StoreResult<Vec<ChangeRecord>>;
+
+    // --- devices and the change feed (sync) ---
+    /// Registers a device to `new.user_id` (or updates its name and versions) and binds its
+    /// actors, in one transaction. Writes nothing when the device belongs to another user or an
+    /// actor to another device (see [`Registration`]).
+    async fn register_device(
+        &self,
+        utility: UtilityId,
+        new: &NewDevice,
+    ) -> StoreResult<Registration>;
+    /// The device with this id.
+    async fn get_device(&self, utility: UtilityId, id: Uuid) -> StoreResult<Device>;
+    /// The actors bound to a device.
+    async fn device_actors(
+        &self,
+        utility: UtilityId,
+        device: Uuid,
+    ) -> StoreResult<Vec<ActorBinding>>;
+    /// Records a sync of the device (its last sync time and announced app version).
+    async fn touch_device(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        app_version: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The utility's last feed position (0 before any change). Every entry up to it is visible.
+    async fn feed_head(&self, utility: UtilityId) -> StoreResult<u64>;
+    /// Up to `limit` feed entries after position `after`, in position order.
+    async fn feed_since(
+        &self,
+        utility: UtilityId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedEntry>>;
+    /// Up to `limit` feed entries in `(after, up_to]` whose assignee before or after is `user`,
+    /// in position order.
+    async fn feed_for_user(
+        &self,
+        utility: UtilityId,
+        user: Uuid,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedEntry>>;
+    /// The changes appended to an order by feed positions in `(after, up_to]`, in log order.
+    async fn order_changes_after(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        after: u64,
+        up_to: u64,
+    ) -> StoreResult<Vec<LoggedChange>>;
+    /// Stores a sync batch in one transaction, each order with its own feed entry: all or
+    /// nothing. `Conflict` when any order's version moved or a created id exists (re-read and
+    /// retry).
+    async fn apply_uploads(
+        &self,
+        utility: UtilityId,
+        batch: &[UploadedOrder],
+    ) -> StoreResult<Vec<OrderSummary>>;
+
+    /// Test hook for the late-commit case: opens a write transaction that takes the next feed
+    /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
+    #[cfg(test)]
+    async fn hold_feed_position(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Box<dyn HeldPosition>>;
+}
+
+/// A write transaction holding a feed position, uncommitted (tests only).
+#[cfg(test)]
+#[async_trait]
+pub trait HeldPosition: Send {
+    /// The position it took.
+    fn position(&self) -> u64;
+    /// Commits it.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
 /// Opens the store a URL names: `postgres://` / `postgresql://` for PostgreSQL; `sqlite:` URLs

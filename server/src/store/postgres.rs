@@ -71,11 +71,20 @@ impl PgStore {
 
 /// The PostgreSQL migrations, embedded in the binary.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../../../migrations/postgres/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "sync".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0002_sync.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }

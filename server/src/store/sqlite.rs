@@ -97,13 +97,22 @@ impl SqliteStore {
 
 /// The SQLite migrations, embedded in the binary so `fieldline` needs no files beside it.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../../../migrations/sqlite/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "sync".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0002_sync.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -2,9 +2,14 @@
 //! area; every test starts its own server on 127.0.0.1:0 with a fresh store.
 
 mod auth;
+mod crash;
 mod demo;
 mod errors;
+mod fixtures;
 mod isolation;
 mod lookups;
 mod ops;
 mod orders;
+mod push;
+mod sync_devices;
+mod sync_server;

@@ -2,6 +2,7 @@
 //! nothing; a crew sees only its own orders; field work merged with office edits shows the core's
 //! derived status and exceptions.
 
+use crate::fixtures::metered_premise;
 use chrono::Utc;
 use fieldline_core::document::automerge::ActorId;
 use fieldline_core::reference::ReferenceData;
@@ -9,76 +10,10 @@ use fieldline_core::{
     ActionContext, FieldAction, ReadMethod, ReadingInput, Role, Timestamp, WorkOrderDoc,
 };
 use fieldline_server::orders::project;
-use fieldline_server::store::{Account, Meter, MeterRegister, OrderUpdate, Premise, Utility};
+use fieldline_server::store::{OrderUpdate, Utility};
 use fieldline_tests::{PASSWORD, TestServer};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-/// A premise with an active account and a one-register meter, stored in `utility`.
-async fn metered_premise(server: &TestServer, utility: &Utility) -> (Premise, Meter) {
-    let premise = Premise {
-        id: Uuid::new_v4(),
-        utility_id: utility.id,
-        address: "12 Elm St".into(),
-        city: "Riverton".into(),
-        lat: Some(44.97),
-        lon: Some(-93.26),
-        access_notes: Some("gate code 1234".into()),
-        hazards: vec![],
-        service_area: None,
-        book: None,
-    };
-    let store = server.store();
-    store
-        .insert_premises(utility.id, std::slice::from_ref(&premise))
-        .await
-        .expect("premise");
-    let account = Account {
-        id: Uuid::new_v4(),
-        utility_id: utility.id,
-        number: format!("100-{}", &Uuid::new_v4().to_string()[..6]),
-        premise_id: premise.id,
-        customer_name: "J. Smith".into(),
-        status: fieldline_core::AccountStatus::Active,
-        balance_cents: 0,
-        past_due_cents: 0,
-        notice_served_at: None,
-        medical_hold: false,
-        life_support: false,
-        payment_plan: false,
-        as_of: Utc::now(),
-    };
-    store
-        .insert_accounts(utility.id, &[account])
-        .await
-        .expect("account");
-    let meter = Meter {
-        id: Uuid::new_v4(),
-        utility_id: utility.id,
-        serial: format!("SN-{}", &Uuid::new_v4().to_string()[..8]),
-        premise_id: Some(premise.id),
-        size: "5/8\"".into(),
-        location_code: None,
-        status: "active".into(),
-        installed_at: None,
-        registers: vec![MeterRegister {
-            number: 1,
-            dials_left: 5,
-            dials_right: 0,
-            multiplier: 1,
-            unit: "CCF".into(),
-            last_read: Some("1000".into()),
-            last_read_at: Some(Utc::now() - chrono::Duration::days(30)),
-            low_limit: Some(1010.0),
-            high_limit: Some(1100.0),
-        }],
-    };
-    store
-        .insert_meters(utility.id, std::slice::from_ref(&meter))
-        .await
-        .expect("meter");
-    (premise, meter)
-}
 
 async fn create(server: &TestServer, token: &str, body: Value) -> Value {
     let response = server.post_json("/api/v1/orders", Some(token), &body).await;

@@ -5,10 +5,12 @@
 
 mod network;
 mod orders;
+mod sync;
 mod tenancy;
 
 use network::*;
 use orders::*;
+use sync::*;
 use tenancy::*;
 
 use super::testing::{fresh_postgres_store, fresh_sqlite_store, postgres_test_url};
@@ -72,6 +74,11 @@ conformance!(
     concurrent_inserts_all_land_with_distinct_numbers,
     large_batches_insert_atomically,
     missing_rows_are_not_found,
+    feed_records_every_order_change_with_assignees,
+    concurrent_writers_never_leave_a_visible_gap,
+    a_late_commit_is_never_skipped,
+    sync_batches_apply_atomically,
+    devices_register_idempotently_and_actors_stay_bound,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

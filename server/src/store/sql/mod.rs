@@ -6,6 +6,8 @@
 //! The parent provides `reader()` (pool for reads), `begin_write()` (a write transaction:
 //! `BEGIN IMMEDIATE` on the single SQLite writer), `run_migrations()` and `NAME`.
 
+mod devices;
+mod feed;
 mod network;
 mod orders;
 mod rows;
@@ -13,9 +15,10 @@ mod tenancy;
 
 use super::{Backend, Db};
 use crate::store::{
-    Account, ChangeRecord, Meter, MeterRead, NewOrder, NewUser, NewUtility, OrderFilter,
-    OrderSummary, OrderUpdate, Page, PageRequest, Premise, Route, SigningKey, Store, StoreResult,
-    StoredOrder, User, Utility, UtilityId,
+    Account, ActorBinding, ChangeRecord, Device, FeedEntry, LoggedChange, Meter, MeterRead,
+    NewDevice, NewOrder, NewUser, NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page,
+    PageRequest, Premise, Registration, Route, SigningKey, Store, StoreResult, StoredOrder,
+    UploadedOrder, User, Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -286,5 +289,128 @@ impl Store for Backend {
 
     async fn order_history(&self, utility: UtilityId, id: Uuid) -> StoreResult<Vec<ChangeRecord>> {
         orders::order_history(self.reader(), utility, id).await
+    }
+
+    async fn register_device(
+        &self,
+        utility: UtilityId,
+        new: &NewDevice,
+    ) -> StoreResult<Registration> {
+        let mut tx = self.begin_write().await?;
+        let outcome = devices::register_device(&mut tx, utility, new).await?;
+        if matches!(outcome, Registration::Registered(_)) {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn get_device(&self, utility: UtilityId, id: Uuid) -> StoreResult<Device> {
+        devices::get_device(self.reader(), utility, id).await
+    }
+
+    async fn device_actors(
+        &self,
+        utility: UtilityId,
+        device: Uuid,
+    ) -> StoreResult<Vec<ActorBinding>> {
+        devices::device_actors(self.reader(), utility, device).await
+    }
+
+    async fn touch_device(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        app_version: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        devices::touch_device(&mut tx, utility, id, app_version, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn feed_head(&self, utility: UtilityId) -> StoreResult<u64> {
+        feed::feed_head(self.reader(), utility).await
+    }
+
+    async fn feed_since(
+        &self,
+        utility: UtilityId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedEntry>> {
+        feed::feed_since(self.reader(), utility, after, limit).await
+    }
+
+    async fn feed_for_user(
+        &self,
+        utility: UtilityId,
+        user: Uuid,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedEntry>> {
+        feed::feed_for_user(self.reader(), utility, user, after, up_to, limit).await
+    }
+
+    async fn order_changes_after(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        after: u64,
+        up_to: u64,
+    ) -> StoreResult<Vec<LoggedChange>> {
+        feed::order_changes_after(self.reader(), utility, order, after, up_to).await
+    }
+
+    async fn apply_uploads(
+        &self,
+        utility: UtilityId,
+        batch: &[UploadedOrder],
+    ) -> StoreResult<Vec<OrderSummary>> {
+        let mut tx = self.begin_write().await?;
+        let done = orders::apply_uploads(&mut tx, utility, batch).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    #[cfg(test)]
+    async fn hold_feed_position(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Box<dyn crate::store::HeldPosition>> {
+        let mut tx = self.begin_write().await?;
+        let position = feed::take_positions(&mut tx, utility, 1).await?;
+        feed::insert_entries(
+            &mut tx,
+            utility,
+            &[(position, order, None, None)],
+            Utc::now(),
+        )
+        .await?;
+        let position = u64::try_from(position)
+            .map_err(|_| crate::store::StoreError::Invalid("feed position".into()))?;
+        Ok(Box::new(Held { tx, position }))
+    }
+}
+
+/// A write transaction holding a feed position (the late-commit test hook).
+#[cfg(test)]
+struct Held {
+    tx: sqlx::Transaction<'static, Db>,
+    position: u64,
+}
+
+#[cfg(test)]
+#[async_trait]
+impl crate::store::HeldPosition for Held {
+    fn position(&self) -> u64 {
+        self.position
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
     }
 }

@@ -1,11 +1,12 @@
 //! Queries for work orders: the projection and document row, office numbers, optimistic
 //! version checks, and the change log appended in the same transaction.
 
+use super::feed::{self, NewFeedEntry};
 use super::rows::{DbRow, json, millis, opt_millis, opt_small, opt_time, time, to_json, wire};
 use super::{Conn, Db};
 use crate::store::{
     AssigneeFilter, ChangeRecord, NewChange, NewOrder, OrderFilter, OrderProjection, OrderSummary,
-    OrderUpdate, Page, PageRequest, StoreError, StoreResult, StoredOrder, UtilityId,
+    OrderUpdate, Page, PageRequest, StoreError, StoreResult, StoredOrder, UploadedOrder, UtilityId,
 };
 use chrono::{DateTime, Utc};
 use fieldline_core::model::{OrderType, Priority, Source};
@@ -13,7 +14,7 @@ use fieldline_core::status::Status;
 use sqlx::{AssertSqlSafe, Pool, QueryBuilder, Row};
 use uuid::Uuid;
 
-/// Rows per multi-row `INSERT` of changes (11 columns).
+/// Rows per multi-row `INSERT` of changes (12 columns).
 const CHUNK: usize = 500;
 /// Rows per multi-row `INSERT` of orders (21 columns; documents are the bulk of the bytes).
 const ORDER_CHUNK: usize = 100;
@@ -83,8 +84,9 @@ async fn reserve_numbers(conn: &mut Conn, utility: UtilityId, count: i64) -> Sto
     Ok(next - count)
 }
 
-/// One change-log row to write: the order, its position in the order's log, the change.
-type LogEntry<'a> = (Uuid, i64, &'a NewChange);
+/// One change-log row to write: the order, its position in the order's log, the feed position
+/// of the transaction appending it, the change.
+type LogEntry<'a> = (Uuid, i64, i64, &'a NewChange);
 
 /// Appends change-log rows, [`CHUNK`] per statement.
 async fn append_changes(
@@ -93,8 +95,10 @@ async fn append_changes(
     entries: &[LogEntry<'_>],
 ) -> StoreResult<()> {
     for chunk in entries.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO order_changes ({CHANGE_COLS}) "));
-        q.push_values(chunk, |mut b, &(order_id, position, c)| {
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "INSERT INTO order_changes ({CHANGE_COLS}, feed_position) "
+        ));
+        q.push_values(chunk, |mut b, &(order_id, position, feed_position, c)| {
             b.push_bind(utility.0)
                 .push_bind(order_id)
                 .push_bind(position)
@@ -105,7 +109,8 @@ async fn append_changes(
                 .push_bind(c.device_id)
                 .push_bind(opt_millis(c.device_time))
                 .push_bind(millis(c.received_at))
-                .push_bind(c.summary.as_str());
+                .push_bind(c.summary.as_str())
+                .push_bind(feed_position);
         });
         q.build()
             .execute(&mut *conn)
@@ -115,11 +120,17 @@ async fn append_changes(
     Ok(())
 }
 
-/// The log rows of `changes` appended to `order_id`'s log from `first_position` on.
-fn log_entries(order_id: Uuid, first_position: i64, changes: &[NewChange]) -> Vec<LogEntry<'_>> {
+/// The log rows of `changes` appended to `order_id`'s log from `first_position` on, by the
+/// transaction holding feed position `feed_position`.
+fn log_entries(
+    order_id: Uuid,
+    first_position: i64,
+    feed_position: i64,
+    changes: &[NewChange],
+) -> Vec<LogEntry<'_>> {
     (first_position..)
         .zip(changes)
-        .map(|(position, c)| (order_id, position, c))
+        .map(|(position, c)| (order_id, position, feed_position, c))
         .collect()
 }
 
@@ -143,10 +154,28 @@ fn push_projection(
         .push_bind(opt_millis(p.due_at));
 }
 
+/// Inserts orders, each with a feed entry of its own; takes the feed positions first (the lock
+/// order every writer follows, see `feed.rs`).
 pub(super) async fn insert_orders(
     conn: &mut Conn,
     utility: UtilityId,
     orders: &[NewOrder],
+) -> StoreResult<Vec<OrderSummary>> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count =
+        i64::try_from(orders.len()).map_err(|_| StoreError::Invalid("too many orders".into()))?;
+    let first_position = feed::take_positions(conn, utility, count).await?;
+    insert_orders_at(conn, utility, orders, first_position).await
+}
+
+/// Inserts orders whose feed positions (`first_position`, +1, ...) the caller already took.
+async fn insert_orders_at(
+    conn: &mut Conn,
+    utility: UtilityId,
+    orders: &[NewOrder],
+    first_position: i64,
 ) -> StoreResult<Vec<OrderSummary>> {
     if orders.is_empty() {
         return Ok(Vec::new());
@@ -174,11 +203,21 @@ pub(super) async fn insert_orders(
             .await
             .map_err(|e| StoreError::classify(e, "order"))?;
     }
-    let log: Vec<LogEntry<'_>> = orders
-        .iter()
-        .flat_map(|o| log_entries(o.id, 0, &o.changes))
+    let log: Vec<LogEntry<'_>> = (first_position..)
+        .zip(orders)
+        .flat_map(|(feed_position, o)| log_entries(o.id, 0, feed_position, &o.changes))
         .collect();
     append_changes(conn, utility, &log).await?;
+    let entries: Vec<NewFeedEntry> = (first_position..)
+        .zip(orders)
+        .map(|(position, o)| (position, o.id, None, o.projection.assignee_id))
+        .collect();
+    let created = orders
+        .iter()
+        .map(|o| o.created_at)
+        .max()
+        .unwrap_or_default();
+    feed::insert_entries(conn, utility, &entries, created).await?;
     Ok(rows
         .into_iter()
         .map(|(number, o, _)| OrderSummary {
@@ -194,6 +233,8 @@ pub(super) async fn insert_orders(
         .collect())
 }
 
+/// Updates an order; when it appends changes, takes a feed position first (the lock order every
+/// writer follows, see `feed.rs`) and writes the feed entry.
 pub(super) async fn update_order(
     conn: &mut Conn,
     utility: UtilityId,
@@ -201,6 +242,70 @@ pub(super) async fn update_order(
     expected_version: i64,
     u: &OrderUpdate,
 ) -> StoreResult<OrderSummary> {
+    let position = if u.changes.is_empty() {
+        None
+    } else {
+        Some(feed::take_positions(conn, utility, 1).await?)
+    };
+    update_order_at(conn, utility, id, expected_version, u, position).await
+}
+
+/// Applies a batch of uploads in the caller's transaction: feed positions for all of them
+/// first, then each update (version-checked) or insert.
+pub(super) async fn apply_uploads(
+    conn: &mut Conn,
+    utility: UtilityId,
+    batch: &[UploadedOrder],
+) -> StoreResult<Vec<OrderSummary>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count =
+        i64::try_from(batch.len()).map_err(|_| StoreError::Invalid("too many orders".into()))?;
+    let first_position = feed::take_positions(conn, utility, count).await?;
+    let mut done = Vec::with_capacity(batch.len());
+    for (position, item) in (first_position..).zip(batch) {
+        match item {
+            UploadedOrder::Update {
+                id,
+                expected_version,
+                update,
+            } => {
+                let position = Some(position);
+                done.push(
+                    update_order_at(conn, utility, *id, *expected_version, update, position)
+                        .await?,
+                );
+            }
+            UploadedOrder::Create(order) => {
+                let mut created =
+                    insert_orders_at(conn, utility, std::slice::from_ref(order), position).await?;
+                done.append(&mut created);
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Updates an order with the feed position the caller took (`None`: no changes, no entry).
+async fn update_order_at(
+    conn: &mut Conn,
+    utility: UtilityId,
+    id: Uuid,
+    expected_version: i64,
+    u: &OrderUpdate,
+    feed_position: Option<i64>,
+) -> StoreResult<OrderSummary> {
+    // Read under the version the caller expects: if the UPDATE below succeeds, the row did not
+    // change in between (versions only grow), so this is the assignee the change moved from.
+    let before: Option<Option<Uuid>> = sqlx::query_scalar(
+        "SELECT assignee_id FROM orders WHERE utility_id = $1 AND id = $2 AND version = $3",
+    )
+    .bind(utility.0)
+    .bind(id)
+    .bind(expected_version)
+    .fetch_optional(&mut *conn)
+    .await?;
     let exceptions = to_json(&u.projection.exceptions, "exceptions")?;
     let p = &u.projection;
     let done = sqlx::query(
@@ -254,7 +359,12 @@ pub(super) async fn update_order(
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    append_changes(conn, utility, &log_entries(id, next_position, &u.changes)).await?;
+    if let Some(feed_position) = feed_position {
+        let log = log_entries(id, next_position, feed_position, &u.changes);
+        append_changes(conn, utility, &log).await?;
+        let entry = (feed_position, id, before.flatten(), p.assignee_id);
+        feed::insert_entries(conn, utility, &[entry], u.updated_at).await?;
+    }
     let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE utility_id = $1 AND id = $2");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(utility.0)

@@ -3,10 +3,12 @@
 
 mod network;
 mod orders;
+mod sync;
 mod tenancy;
 
 pub use network::*;
 pub use orders::*;
+pub use sync::*;
 pub use tenancy::*;
 
 use chrono::{DateTime, Utc};

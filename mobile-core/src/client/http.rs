@@ -1,0 +1,183 @@
+//! The three HTTP calls a device makes: sign in, register the device and its actors, and the
+//! sync exchange. Blocking (ureq) on purpose: the app calls the client from its own background
+//! thread, and the core stays free of an async runtime. Server errors are mapped to
+//! [`ClientError`] here, at one seam: 401 means "sign in again", 426 "update the app".
+//!
+//! Plain HTTP for now; TLS is ureq's `rustls` feature plus a root store (webpki or the
+//! platform's verifier) when devices leave the lab.
+
+use super::error::ClientError;
+use crate::sync::wire;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The largest answer the client reads (the wire limits check the frame again).
+const MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
+
+/// What the server answers to a sign-in.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct LoginAnswer {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub user: LoginUser,
+}
+
+/// The signed-in user, as the server describes them.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct LoginUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub utility: String,
+}
+
+/// `POST /api/v1/devices`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeviceRegistration<'a> {
+    pub device_id: &'a str,
+    pub name: &'a str,
+    pub app_version: &'a str,
+    pub protocol_version: u32,
+    pub actors: &'a [String],
+}
+
+#[derive(Serialize)]
+struct LoginBody<'a> {
+    username: &'a str,
+    password: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    utility: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+/// A blocking HTTP client for one device.
+#[derive(Debug, Clone)]
+pub(crate) struct Http {
+    agent: ureq::Agent,
+}
+
+impl Http {
+    pub(crate) fn new() -> Http {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .new_agent();
+        Http { agent }
+    }
+
+    /// Signs in with a username and password.
+    pub(crate) fn login(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+        utility: Option<&str>,
+    ) -> Result<LoginAnswer, ClientError> {
+        let body = serde_json::to_vec(&LoginBody {
+            username,
+            password,
+            utility,
+        })
+        .map_err(|e| ClientError::Other(e.to_string()))?;
+        let answer = self.post(
+            server,
+            "/api/v1/auth/login",
+            None,
+            "application/json",
+            &body,
+        )?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| ClientError::Protocol(format!("unexpected sign-in answer: {e}")))
+    }
+
+    /// Registers the device for the signed-in user and binds its actors.
+    pub(crate) fn register_device(
+        &self,
+        server: &str,
+        token: &str,
+        registration: &DeviceRegistration<'_>,
+    ) -> Result<(), ClientError> {
+        let body =
+            serde_json::to_vec(registration).map_err(|e| ClientError::Other(e.to_string()))?;
+        self.post(
+            server,
+            "/api/v1/devices",
+            Some(token),
+            "application/json",
+            &body,
+        )?;
+        Ok(())
+    }
+
+    /// One sync exchange: a request frame out, a response frame back.
+    pub(crate) fn sync(
+        &self,
+        server: &str,
+        token: &str,
+        frame: &[u8],
+    ) -> Result<Vec<u8>, ClientError> {
+        self.post(
+            server,
+            "/api/v1/sync",
+            Some(token),
+            wire::CONTENT_TYPE,
+            frame,
+        )
+    }
+
+    fn post(
+        &self,
+        server: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}{path}", server.trim_end_matches('/'));
+        let mut request = self.agent.post(&url).content_type(content_type);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.send(body).map_err(network)?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(network)?;
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => (body.error.code, body.error.message),
+            Err(_) => (
+                format!("http_{status}"),
+                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            ),
+        };
+        let text = format!("{message} ({code})");
+        Err(match status {
+            401 => ClientError::Unauthorized(text),
+            426 => ClientError::UpdateRequired(text),
+            400..=499 => ClientError::Protocol(format!("the server refused the request: {text}")),
+            _ => ClientError::Network(format!("the server failed (HTTP {status}): {text}")),
+        })
+    }
+}
+
+fn network(err: ureq::Error) -> ClientError {
+    ClientError::Network(err.to_string())
+}

@@ -1,0 +1,144 @@
+//! The device side of Fieldline (feature `client`): a local store on SQLite, sign-in and device
+//! registration, the one-round-trip sync, the route list and order views, and field actions
+//! checked by the same rules the server runs. Everything but sign-in and sync works offline.
+//!
+//! One [`FieldClient`] per store directory. It is `Send + Sync`; its calls block (the app calls
+//! them from a background thread).
+
+mod actions;
+mod dao;
+mod error;
+mod http;
+mod observer;
+mod outbox;
+mod reads;
+pub mod schema;
+mod session;
+mod store;
+mod sync;
+mod views;
+
+pub use error::ClientError;
+pub use observer::{ChangeObserver, Subscription};
+pub use sync::MAX_UPLOAD_BYTES;
+pub use views::{
+    AccountInfo, ClientStatus, OrderSummary, OrderView, RegisterView, RejectionInfo, SyncReport,
+};
+
+use crate::document::automerge::ActorId;
+use crate::reference::ReferenceData;
+use dao::Account;
+use observer::Observers;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use store::Store;
+
+/// The database file inside a store directory.
+pub const DATABASE_FILE: &str = "fieldline-device.db";
+
+/// Most exchanges one [`FieldClient::sync`] makes (paging and reconciliation); past it the
+/// report says `incomplete` and the next sync goes on where this one stopped.
+pub const MAX_ROUND_TRIPS: u32 = 32;
+
+/// A handheld's Fieldline client: one store directory, the user signed in to it, their orders.
+#[derive(Debug)]
+pub struct FieldClient {
+    store: Store,
+    http: http::Http,
+    observers: Observers,
+    reference: ReferenceData,
+    app_version: String,
+}
+
+impl FieldClient {
+    /// Opens the store in `dir` (created if missing; an older store is upgraded).
+    pub fn open(dir: impl AsRef<Path>) -> Result<FieldClient, ClientError> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ClientError::Storage(format!(
+                "cannot create the store directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let store = Store::open(&dir.join(DATABASE_FILE))?;
+        Ok(FieldClient {
+            store,
+            http: http::Http::new(),
+            observers: Observers::default(),
+            reference: ReferenceData::default(),
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+
+    /// Reports `version` as the app's version to the server (default: this crate's version).
+    pub fn with_app_version(mut self, version: impl Into<String>) -> FieldClient {
+        self.app_version = version.into();
+        self
+    }
+
+    /// The app version this client reports.
+    pub fn app_version(&self) -> &str {
+        &self.app_version
+    }
+
+    /// Calls `observer` with the ids of the orders that changed after each action or sync, until
+    /// the returned subscription is dropped.
+    pub fn subscribe(&self, observer: impl ChangeObserver + 'static) -> Subscription {
+        self.observers.subscribe(Arc::new(observer))
+    }
+
+    /// The signed-in account, if any.
+    pub fn account(&self) -> Result<Option<AccountInfo>, ClientError> {
+        Ok(self
+            .store
+            .read(|tx| dao::active_account(tx))?
+            .map(|a| account_info(&a)))
+    }
+}
+
+/// The signed-in account, or "sign in first".
+fn require_account(conn: &rusqlite::Connection) -> Result<Account, ClientError> {
+    dao::active_account(conn)?
+        .ok_or_else(|| ClientError::Unauthorized("nobody has signed in on this device".into()))
+}
+
+/// The account's current actor, created (to be registered at the next sync) if it has none.
+fn current_actor(conn: &rusqlite::Connection, account_id: i64) -> Result<ActorId, ClientError> {
+    let hex = match dao::current_actor(conn, account_id)? {
+        Some(hex) => hex,
+        None => {
+            let hex = new_actor();
+            dao::add_actor(conn, account_id, &hex, now_ms())?;
+            hex
+        }
+    };
+    ActorId::try_from(hex.as_str())
+        .map_err(|e| ClientError::Storage(format!("a stored actor id is malformed: {e}")))
+}
+
+/// A fresh random actor id, hex.
+fn new_actor() -> String {
+    ActorId::from(*uuid::Uuid::new_v4().as_bytes()).to_hex_string()
+}
+
+fn account_info(account: &Account) -> AccountInfo {
+    AccountInfo {
+        server_url: account.server_url.clone(),
+        username: account.username.clone(),
+        user_id: account.user_id.clone(),
+        display_name: account.display_name.clone(),
+        role: account.role.clone(),
+        utility: account.utility.clone(),
+        device_id: account.device_id.clone(),
+    }
+}
+
+/// The device clock, Unix milliseconds. (The core never reads a clock; the client is the edge
+/// that does. A platform clock can come in as a foreign trait with the FFI.)
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
