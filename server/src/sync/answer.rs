@@ -3,6 +3,7 @@
 //! appended since the cursor, orders that stopped being theirs are revoked. Large answers are
 //! paged by feed entries and by bytes; a cursor ahead of the feed asks for reconciliation.
 
+use super::upload::Uploaded;
 use super::{Session, SyncError};
 use crate::store::{AssigneeFilter, FeedEntry, OrderFilter, PageRequest};
 use fieldline_core::WorkOrderDoc;
@@ -22,13 +23,13 @@ enum Delivery {
     Revoke,
 }
 
-/// Builds the answer for a device at `cursor` (`None`: it never synced). `sent` are the hashes
-/// the device just uploaded, per order, which are not sent back.
+/// Builds the answer for a device at `cursor` (`None`: it never synced). What the device just
+/// uploaded (`uploaded`) is not sent back.
 pub async fn answer(
     s: &Session<'_>,
     cursor: Option<u64>,
     holdings: &[DocHeads],
-    sent: &HashMap<Uuid, HashSet<String>>,
+    uploaded: &Uploaded,
 ) -> Result<SyncResponse, SyncError> {
     // Read first: every entry up to `head` is visible from here on (see store/sql/feed.rs).
     let head = s.store.feed_head(s.utility).await?;
@@ -44,7 +45,7 @@ pub async fn answer(
                 ..SyncResponse::empty(head)
             })
         }
-        Some(c) => from_feed(s, c, head, sent).await,
+        Some(c) => from_feed(s, c, head, uploaded).await,
     }
 }
 
@@ -159,7 +160,7 @@ async fn from_feed(
     s: &Session<'_>,
     cursor: u64,
     head: u64,
-    sent: &HashMap<Uuid, HashSet<String>>,
+    uploaded: &Uploaded,
 ) -> Result<SyncResponse, SyncError> {
     let limits = &s.config;
     let page = limits.page_entries.max(1);
@@ -195,8 +196,12 @@ async fn from_feed(
                     doc: stored.doc,
                 });
             }
+            // The window's only entry for the order is the one this upload wrote: nothing in it
+            // is new to the device (a route's shift-end sync would otherwise re-read every
+            // order's log only to filter all of it out).
+            Delivery::Changes if window.len() == 1 && uploaded.changed.contains(&order_id) => {}
             Delivery::Changes => {
-                let skip = sent.get(&order_id);
+                let skip = uploaded.sent.get(&order_id);
                 let changes: Vec<Vec<u8>> = s
                     .store
                     .order_changes_after(s.utility, order_id, cursor, end)

@@ -148,8 +148,7 @@ pub async fn sync(s: &Session<'_>, request: &SyncRequest) -> Result<Synced, Sync
     let span = tracing::info_span!("sync", device_id = %s.device.id);
     async {
         let uploaded = upload::apply(s, &request.uploads).await?;
-        let mut response =
-            answer::answer(s, request.cursor, &request.holdings, &uploaded.sent).await?;
+        let mut response = answer::answer(s, request.cursor, &request.holdings, &uploaded).await?;
         response.acked = uploaded.acked;
         response.rejected = uploaded.rejected;
         // Recorded at most once a minute (and when the app changed): an idle sync stays a read.

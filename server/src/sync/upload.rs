@@ -31,6 +31,8 @@ pub struct Uploaded {
     pub sent: HashMap<Uuid, HashSet<String>>,
     /// The assignees (after the upload) of the orders the upload changed: whom to poke.
     pub changed_assignees: Vec<Option<Uuid>>,
+    /// The orders the upload changed (each got one feed entry of its own).
+    pub changed: HashSet<Uuid>,
 }
 
 /// One order's upload after decoding.
@@ -106,6 +108,7 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
         match s.store.apply_uploads(s.utility, &batch).await {
             Ok(stored) => {
                 out.changed_assignees = stored.iter().map(|o| o.projection.assignee_id).collect();
+                out.changed = stored.iter().map(|o| o.id).collect();
                 tracing::info!(
                     device_id = %s.device.id,
                     orders = batch.len(),
@@ -315,7 +318,8 @@ async fn merge(
             return Ok(Merged::Refused);
         }
     }
-    let projection = resolver.project(s.store, s.utility, &record).await?;
+    let known = stored.as_ref().map(|o| &o.summary.projection);
+    let projection = resolver.project(s.store, s.utility, &record, known).await?;
     let changes = log_rows(s, &infos, bound);
     let item = match stored {
         Some(stored) => UploadedOrder::Update {

@@ -385,61 +385,6 @@ async fn concurrent_syncs_and_office_edits_to_one_order_all_land() {
     assert_eq!(positions, (1..=f.head().await).collect::<Vec<_>>());
 }
 
-/// Not a test: a rough measurement of a shift-end sync (run with `--ignored --nocapture`,
-/// ideally `--release`). Prints bytes each way and the server's apply rate.
-#[tokio::test]
-#[ignore = "a measurement, not a test"]
-async fn measure_shift_end_sync() {
-    const ORDERS: usize = 200;
-    const ACTIONS: usize = 5;
-    let f = fixture().await;
-    for _ in 0..ORDERS {
-        f.order_for("reader1").await;
-    }
-    let mut h = f.handheld(0).await;
-    let first = f.sync(&mut h, vec![]).await;
-    let mut uploads = Vec::new();
-    for snapshot in &first.documents {
-        let mut doc = WorkOrderDoc::load(&snapshot.doc).expect("doc");
-        doc.set_actor(h.actor.clone());
-        let before = doc.heads();
-        for n in 0..ACTIONS {
-            note(&mut doc, &format!("note {n}"));
-        }
-        uploads.push(DocChanges {
-            order_id: snapshot.order_id.clone(),
-            changes: doc.changes_since(&before),
-        });
-    }
-    // The document work alone (load, merge, read, derive, save), for comparison.
-    let started = std::time::Instant::now();
-    for (snapshot, upload) in first.documents.iter().zip(&uploads) {
-        let mut doc = WorkOrderDoc::load(&snapshot.doc).expect("doc");
-        doc.apply_changes(&upload.changes).expect("apply");
-        let record = doc.record().expect("record");
-        let _ = fieldline_core::derive(&record);
-        let _ = doc.save();
-    }
-    let core_only = started.elapsed();
-    let request = f.request(&h, uploads);
-    let up = wire::encode_request(&request).len();
-    let started = std::time::Instant::now();
-    let response = f
-        .send(&h, &SyncConfig::default(), &request)
-        .await
-        .expect("sync");
-    let elapsed = started.elapsed();
-    let down = wire::encode_response(&response).len();
-    let changes = ORDERS * ACTIONS;
-    println!(
-        "{} store: {ORDERS} orders x {ACTIONS} actions: {up} B up, {down} B down, \
-         server {elapsed:?} ({:.0} changes/s; the document work alone {core_only:?})",
-        f.store.backend(),
-        changes as f64 / elapsed.as_secs_f64()
-    );
-    assert_eq!(response.acked.len(), ORDERS);
-}
-
 #[tokio::test]
 async fn an_order_named_twice_in_one_upload_is_merged_once() {
     let f = fixture().await;
