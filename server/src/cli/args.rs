@@ -123,11 +123,11 @@ mod tests {
             "--listen",
             "0.0.0.0:9000",
             "--data-dir",
-            "/tmp/fl",
+            "some/data",
             "--config",
             "fl.toml",
         ]);
-        assert_eq!(cli.data_dir, Some(PathBuf::from("/tmp/fl")));
+        assert_eq!(cli.data_dir, Some(PathBuf::from("some/data")));
         assert_eq!(cli.config, Some(PathBuf::from("fl.toml")));
         match cli.command {
             Command::Serve(args) => assert_eq!(args.listen.as_deref(), Some("0.0.0.0:9000")),

@@ -285,7 +285,7 @@ mod tests {
         let args = parse(&[
             "device",
             "--home",
-            "/tmp/d",
+            "handheld-home",
             "read",
             "3",
             "01050",
@@ -296,7 +296,7 @@ mod tests {
             "--json",
         ]);
         assert!(args.json);
-        assert_eq!(args.home, PathBuf::from("/tmp/d"));
+        assert_eq!(args.home, PathBuf::from("handheld-home"));
         match args.command {
             DeviceCommand::Read {
                 order,
