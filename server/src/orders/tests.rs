@@ -4,13 +4,11 @@
 
 use super::*;
 use crate::store::testing::{TestDbGuard, fresh_test_store};
-use crate::store::{
-    Account, Meter, MeterRegister, NewUser, NewUtility, OrderFilter, PageRequest, Premise, Route,
-};
+use crate::store::{Meter, NewUser, NewUtility, OrderFilter, PageRequest, Premise, Route};
 use fieldline_core::reference::ReferenceData;
 use fieldline_core::status::COMPLETED_AFTER_CANCEL;
 use fieldline_core::{
-    AccountStatus, ActionContext, FieldAction, OrderType, ReadMethod, ReadingInput, Role, Status,
+    ActionContext, FieldAction, OrderType, ReadMethod, ReadingInput, Role, Status,
 };
 use std::sync::Arc;
 
@@ -54,66 +52,9 @@ async fn fixture() -> Fixture {
             .expect("user");
         users.push(user);
     }
-    let premise = Premise {
-        id: Uuid::new_v4(),
-        utility_id: utility,
-        address: "12 Elm St".into(),
-        city: "Riverton".into(),
-        lat: Some(44.97),
-        lon: Some(-93.26),
-        access_notes: None,
-        hazards: vec![],
-        service_area: Some("north".into()),
-        book: Some("01".into()),
-    };
-    store
-        .insert_premises(utility, std::slice::from_ref(&premise))
+    let (premise, _, meter) = crate::store::testing::metered_premise(store.as_ref(), utility)
         .await
-        .expect("premise");
-    let account = Account {
-        id: Uuid::new_v4(),
-        utility_id: utility,
-        number: "100-1".into(),
-        premise_id: premise.id,
-        customer_name: "J. Smith".into(),
-        status: AccountStatus::Active,
-        balance_cents: 0,
-        past_due_cents: 0,
-        notice_served_at: None,
-        medical_hold: false,
-        life_support: false,
-        payment_plan: false,
-        as_of: Utc::now(),
-    };
-    store
-        .insert_accounts(utility, &[account])
-        .await
-        .expect("account");
-    let meter = Meter {
-        id: Uuid::new_v4(),
-        utility_id: utility,
-        serial: "SN-1".into(),
-        premise_id: Some(premise.id),
-        size: "5/8\"".into(),
-        location_code: Some("curb".into()),
-        status: "active".into(),
-        installed_at: None,
-        registers: vec![MeterRegister {
-            number: 1,
-            dials_left: 5,
-            dials_right: 0,
-            multiplier: 1,
-            unit: "CCF".into(),
-            last_read: Some("1000".into()),
-            last_read_at: Some(Utc::now() - chrono::Duration::days(30)),
-            low_limit: Some(1010.0),
-            high_limit: Some(1100.0),
-        }],
-    };
-    store
-        .insert_meters(utility, std::slice::from_ref(&meter))
-        .await
-        .expect("meter");
+        .expect("metered premise");
     store
         .insert_routes(
             utility,
@@ -173,7 +114,7 @@ async fn creating_an_order_snapshots_its_targets_and_assigns_it() {
     assert_eq!(detail.derived.status, Status::Assigned);
     assert_eq!(detail.assignee.as_deref(), Some("reader1"));
     let meter = detail.office.meter.as_ref().expect("meter snapshot");
-    assert_eq!(meter.serial, "SN-1");
+    assert_eq!(meter.serial, f.meter.serial);
     assert_eq!(meter.registers[0].previous_read, Some(1000.0));
     assert_eq!(
         detail.office.premise.as_ref().map(|p| p.id.clone()),

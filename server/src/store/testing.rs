@@ -1,10 +1,16 @@
 //! Fresh, migrated, throw-away stores for tests (the conformance suite here, the end-to-end
 //! tests in `tests/`): PostgreSQL when `FIELDLINE_TEST_POSTGRES_URL` is set, SQLite otherwise.
 
-use super::{PgStore, SqliteStore, Store, StoreError, StoreResult};
+use super::{
+    Account, Meter, MeterRegister, PgStore, Premise, SqliteStore, Store, StoreError, StoreResult,
+    UtilityId,
+};
+use chrono::{Duration, Utc};
+use fieldline_core::AccountStatus;
 use rand::Rng;
 use std::path::PathBuf;
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// The variable naming a PostgreSQL server for tests (`postgres://root@127.0.0.1:5432/test`).
 pub const POSTGRES_URL_VAR: &str = "FIELDLINE_TEST_POSTGRES_URL";
@@ -168,6 +174,74 @@ fn with_database(url: &str, name: &str) -> StoreResult<String> {
         out.push_str(q);
     }
     Ok(out)
+}
+
+/// Stores a premise with an active account and a one-register meter in `utility`, as billing
+/// would have loaded them: 5 dials, previous read 1000 thirty days ago, limits 1010..1100. The
+/// order, service, sync and end-to-end tests all start from it.
+pub async fn metered_premise(
+    store: &dyn Store,
+    utility: UtilityId,
+) -> StoreResult<(Premise, Account, Meter)> {
+    let unique = Uuid::new_v4().simple().to_string();
+    let premise = Premise {
+        id: Uuid::new_v4(),
+        utility_id: utility,
+        address: "12 Elm St".into(),
+        city: "Riverton".into(),
+        lat: Some(44.97),
+        lon: Some(-93.26),
+        access_notes: Some("gate code 1234".into()),
+        hazards: vec![],
+        service_area: None,
+        book: None,
+    };
+    store
+        .insert_premises(utility, std::slice::from_ref(&premise))
+        .await?;
+    let account = Account {
+        id: Uuid::new_v4(),
+        utility_id: utility,
+        number: format!("100-{}", &unique[..8]),
+        premise_id: premise.id,
+        customer_name: "J. Smith".into(),
+        status: AccountStatus::Active,
+        balance_cents: 0,
+        past_due_cents: 0,
+        notice_served_at: None,
+        medical_hold: false,
+        life_support: false,
+        payment_plan: false,
+        as_of: Utc::now(),
+    };
+    store
+        .insert_accounts(utility, std::slice::from_ref(&account))
+        .await?;
+    let meter = Meter {
+        id: Uuid::new_v4(),
+        utility_id: utility,
+        serial: format!("SN-{}", &unique[8..16]),
+        premise_id: Some(premise.id),
+        size: "5/8\"".into(),
+        location_code: Some("curb".into()),
+        status: "active".into(),
+        installed_at: None,
+        registers: vec![MeterRegister {
+            number: 1,
+            dials_left: 5,
+            dials_right: 0,
+            multiplier: 1,
+            unit: "CCF".into(),
+            last_read: Some("1000".into()),
+            last_read_at: Some(Utc::now() - Duration::days(30)),
+            low_limit: Some(1010.0),
+            high_limit: Some(1100.0),
+        }],
+    };
+    store
+        .insert_meters(utility, std::slice::from_ref(&meter))
+        .await?;
+    Ok((premise, account, meter))
 }
 
 #[cfg(test)]

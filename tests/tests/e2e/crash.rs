@@ -8,12 +8,11 @@
 //! The kill moments come from a seeded generator; the seed is printed (stderr, uncaptured) and
 //! named in every assertion message. Rerun one with `FIELDLINE_CRASH_SEED=<seed>`.
 
-use chrono::Utc;
+use crate::fixtures::metered_premise_in;
 use fieldline_core::WorkOrderDoc;
 use fieldline_core::action::FieldAction;
 use fieldline_core::client::{ClientError, FieldClient};
 use fieldline_core::model::Role;
-use fieldline_server::store::{Account, Meter, MeterRegister, Premise, Store, Utility};
 use fieldline_tests::PASSWORD;
 use fieldline_tests::process::{ActionLoop, ProcessData, ServerProcess};
 use serde_json::json;
@@ -22,7 +21,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 /// The server and handheld binary.
 const BIN: &str = env!("CARGO_BIN_EXE_fieldline-e2e");
@@ -72,72 +70,6 @@ fn say(line: &str) {
     let _ = std::io::stderr().write_all(format!("crash: {line}\n").as_bytes());
 }
 
-/// A premise with an active account and a one-register meter (limits 1010..1100), stored
-/// through the test's own store connection.
-async fn metered_premise(store: &dyn Store, utility: &Utility) -> Meter {
-    let premise = Premise {
-        id: Uuid::new_v4(),
-        utility_id: utility.id,
-        address: "12 Elm St".into(),
-        city: "Riverton".into(),
-        lat: Some(44.97),
-        lon: Some(-93.26),
-        access_notes: None,
-        hazards: vec![],
-        service_area: None,
-        book: None,
-    };
-    store
-        .insert_premises(utility.id, std::slice::from_ref(&premise))
-        .await
-        .expect("premise");
-    let account = Account {
-        id: Uuid::new_v4(),
-        utility_id: utility.id,
-        number: format!("100-{}", &Uuid::new_v4().to_string()[..6]),
-        premise_id: premise.id,
-        customer_name: "J. Smith".into(),
-        status: fieldline_core::AccountStatus::Active,
-        balance_cents: 0,
-        past_due_cents: 0,
-        notice_served_at: None,
-        medical_hold: false,
-        life_support: false,
-        payment_plan: false,
-        as_of: Utc::now(),
-    };
-    store
-        .insert_accounts(utility.id, &[account])
-        .await
-        .expect("account");
-    let meter = Meter {
-        id: Uuid::new_v4(),
-        utility_id: utility.id,
-        serial: format!("SN-{}", &Uuid::new_v4().to_string()[..8]),
-        premise_id: Some(premise.id),
-        size: "5/8\"".into(),
-        location_code: None,
-        status: "active".into(),
-        installed_at: None,
-        registers: vec![MeterRegister {
-            number: 1,
-            dials_left: 5,
-            dials_right: 0,
-            multiplier: 1,
-            unit: "CCF".into(),
-            last_read: Some("1000".into()),
-            last_read_at: Some(Utc::now() - chrono::Duration::days(30)),
-            low_limit: Some(1010.0),
-            high_limit: Some(1100.0),
-        }],
-    };
-    store
-        .insert_meters(utility.id, std::slice::from_ref(&meter))
-        .await
-        .expect("meter");
-    meter
-}
-
 /// A cycle read assigned to `assignee`, created through the office API of the server process.
 async fn create_read(
     server: &ServerProcess,
@@ -145,7 +77,7 @@ async fn create_read(
     token: &str,
     assignee: &str,
 ) -> String {
-    let meter = metered_premise(data.store.as_ref(), &data.utility).await;
+    let (_, meter) = metered_premise_in(data.store.as_ref(), &data.utility).await;
     let response = server
         .post_json(
             "/api/v1/orders",

@@ -6,15 +6,13 @@ use super::*;
 use crate::config::SyncConfig;
 use crate::orders::{NewOrderRequest, apply_office_action, create_order, detail};
 use crate::store::testing::{TestDbGuard, fresh_test_store};
-use crate::store::{
-    Account, Meter, MeterRegister, NewDevice, NewUser, NewUtility, Premise, Registration,
-};
+use crate::store::{Meter, NewDevice, NewUser, NewUtility, Registration};
 use fieldline_core::document::automerge::ActorId;
 use fieldline_core::reference::ReferenceData;
 use fieldline_core::sync::{DocChanges, DocHeads, PROTOCOL_VERSION};
 use fieldline_core::{
-    AccountStatus, ActionContext, FieldAction, OfficeAction, OrderType, ReadMethod, ReadingInput,
-    Role, Source, Status, Timestamp, WorkOrderDoc,
+    ActionContext, FieldAction, OfficeAction, OrderType, ReadMethod, ReadingInput, Role, Source,
+    Status, Timestamp, WorkOrderDoc,
 };
 use std::sync::Arc;
 
@@ -51,66 +49,9 @@ async fn fixture() -> Fixture {
         };
         users.push(store.create_user(utility, &new).await.expect("user"));
     }
-    let premise = Premise {
-        id: Uuid::new_v4(),
-        utility_id: utility,
-        address: "12 Elm St".into(),
-        city: "Riverton".into(),
-        lat: Some(44.97),
-        lon: Some(-93.26),
-        access_notes: None,
-        hazards: vec![],
-        service_area: None,
-        book: None,
-    };
-    store
-        .insert_premises(utility, std::slice::from_ref(&premise))
+    let (_, _, meter) = crate::store::testing::metered_premise(store.as_ref(), utility)
         .await
-        .expect("premise");
-    let account = Account {
-        id: Uuid::new_v4(),
-        utility_id: utility,
-        number: "100-1".into(),
-        premise_id: premise.id,
-        customer_name: "J. Smith".into(),
-        status: AccountStatus::Active,
-        balance_cents: 0,
-        past_due_cents: 0,
-        notice_served_at: None,
-        medical_hold: false,
-        life_support: false,
-        payment_plan: false,
-        as_of: Utc::now(),
-    };
-    store
-        .insert_accounts(utility, &[account])
-        .await
-        .expect("account");
-    let meter = Meter {
-        id: Uuid::new_v4(),
-        utility_id: utility,
-        serial: "SN-1".into(),
-        premise_id: Some(premise.id),
-        size: "5/8\"".into(),
-        location_code: None,
-        status: "active".into(),
-        installed_at: None,
-        registers: vec![MeterRegister {
-            number: 1,
-            dials_left: 5,
-            dials_right: 0,
-            multiplier: 1,
-            unit: "CCF".into(),
-            last_read: Some("1000".into()),
-            last_read_at: Some(Utc::now() - chrono::Duration::days(30)),
-            low_limit: Some(1010.0),
-            high_limit: Some(1100.0),
-        }],
-    };
-    store
-        .insert_meters(utility, std::slice::from_ref(&meter))
-        .await
-        .expect("meter");
+        .expect("metered premise");
     let dispatcher = users.remove(0);
     Fixture {
         store,
