@@ -3,8 +3,10 @@
 //! document with its projection and first changes.
 
 use super::projection::projection_of;
-use super::{OrderDetail, OrderError, assignable_user, detail, office_actor, office_changes};
-use crate::store::{Account, Meter, NewOrder, Premise, Store, StoreError, User, UtilityId};
+use super::{OrderDetail, OrderError, assignable_user, detail_of, office_actor, office_changes};
+use crate::store::{
+    Account, Meter, NewOrder, Premise, Store, StoreError, StoredOrder, User, UtilityId,
+};
 use chrono::{DateTime, Duration, Utc};
 use fieldline_core::document::MAX_TEXT_BYTES;
 use fieldline_core::{
@@ -241,7 +243,10 @@ pub async fn create_order(
         now,
     )?;
     let summary = store.insert_order(utility, &new).await?;
-    detail(store, utility, summary.id).await
+    detail_of(StoredOrder {
+        summary,
+        doc: new.doc,
+    })
 }
 
 /// The document, projection and change log of a new order, assigned to `assignee` if given.

@@ -68,7 +68,7 @@ pub async fn detail(
     detail_of(stored)
 }
 
-fn detail_of(stored: StoredOrder) -> Result<OrderDetail, OrderError> {
+pub(crate) fn detail_of(stored: StoredOrder) -> Result<OrderDetail, OrderError> {
     let doc = WorkOrderDoc::load(&stored.doc)?;
     let record = doc.record()?;
     let derived = fieldline_core::derive(&record);
@@ -141,7 +141,16 @@ pub async fn apply_office_action_traced(
             .update_order(utility, id, stored.summary.version, &update)
             .await
         {
-            Ok(_) => return Ok((detail(store, utility, id).await?, assignees)),
+            // The detail of what was just stored, without reading it back.
+            Ok(summary) => {
+                return Ok((
+                    detail_of(StoredOrder {
+                        summary,
+                        doc: update.doc,
+                    })?,
+                    assignees,
+                ));
+            }
             Err(crate::store::StoreError::Conflict(_)) => continue,
             Err(other) => return Err(other.into()),
         }
