@@ -22,9 +22,14 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Access token settings.
     pub token: TokenConfig,
-    /// Failed sign-ins allowed per minute per username and per client IP; 0 disables the limit.
+    /// Failed sign-ins allowed per minute per username; 0 disables the limit
+    /// (`FIELDLINE_LOGIN_RATE_LIMIT`).
     pub login_rate_limit: u32,
-    /// Largest request body accepted, in bytes.
+    /// Failed sign-ins allowed per minute per client address (a whole office may share one);
+    /// 0 disables the limit (`FIELDLINE_LOGIN_RATE_LIMIT_PER_ADDRESS`).
+    pub login_rate_limit_per_address: u32,
+    /// Largest request body accepted on every endpoint but sync (which has
+    /// `sync.max_frame_bytes`), in bytes; larger ones get 413 (`FIELDLINE_BODY_LIMIT_BYTES`).
     pub body_limit_bytes: usize,
     /// Cost of new password hashes.
     pub password_hash: PasswordHashConfig,
@@ -85,9 +90,16 @@ pub struct TokenConfig {
     pub issuer: String,
     /// The `aud` claim issued and required.
     pub audience: String,
-    /// Lifetime of an access token, in seconds.
+    /// Lifetime of an access token, in seconds: 1 to [`MAX_ACCESS_TTL_SECS`]
+    /// (`FIELDLINE_ACCESS_TOKEN_TTL_SECS`).
     pub access_ttl_secs: u64,
+    /// Lifetime of a refresh token, in seconds; each rotation starts a new one
+    /// (`FIELDLINE_REFRESH_TOKEN_TTL_SECS`).
+    pub refresh_ttl_secs: u64,
 }
+
+/// The longest access token lifetime the server accepts: 15 minutes.
+pub const MAX_ACCESS_TTL_SECS: u64 = 900;
 
 /// Argon2id cost parameters for new password hashes (verification reads them from the hash).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -109,6 +121,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             token: TokenConfig::default(),
             login_rate_limit: 10,
+            login_rate_limit_per_address: 100,
             body_limit_bytes: 2 * 1024 * 1024,
             password_hash: PasswordHashConfig::default(),
             sync: SyncConfig::default(),
@@ -149,7 +162,8 @@ impl Default for TokenConfig {
         TokenConfig {
             issuer: "fieldline".to_string(),
             audience: "fieldline-api".to_string(),
-            access_ttl_secs: 900,
+            access_ttl_secs: MAX_ACCESS_TTL_SECS,
+            refresh_ttl_secs: 30 * 24 * 3600,
         }
     }
 }
@@ -195,6 +209,14 @@ pub enum ConfigError {
         /// What is wrong, as the TOML parser says it.
         message: String,
     },
+    /// A setting is out of its range.
+    #[error("invalid setting {setting}: {message}")]
+    Invalid {
+        /// The setting.
+        setting: &'static str,
+        /// What is allowed.
+        message: String,
+    },
     /// An environment variable has a value of the wrong kind.
     #[error("invalid value for {var}: expected {expected}")]
     Env {
@@ -217,7 +239,31 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(env)?;
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Checks the settings whose range matters for security.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=MAX_ACCESS_TTL_SECS).contains(&self.token.access_ttl_secs) {
+            return Err(ConfigError::Invalid {
+                setting: "token.access_ttl_secs",
+                message: format!("access tokens live 1 to {MAX_ACCESS_TTL_SECS} seconds"),
+            });
+        }
+        if self.token.refresh_ttl_secs < self.token.access_ttl_secs {
+            return Err(ConfigError::Invalid {
+                setting: "token.refresh_ttl_secs",
+                message: "a refresh token must outlive the access token".to_string(),
+            });
+        }
+        if self.body_limit_bytes == 0 {
+            return Err(ConfigError::Invalid {
+                setting: "body_limit_bytes",
+                message: "the body limit must be at least 1 byte".to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Loads from the process environment, with the file from `file` or `FIELDLINE_CONFIG`.
@@ -258,6 +304,20 @@ impl Config {
         if let Some(v) = get("FIELDLINE_ACCESS_TOKEN_TTL_SECS") {
             self.token.access_ttl_secs =
                 parse_number(&v, "FIELDLINE_ACCESS_TOKEN_TTL_SECS", "a number of seconds")?;
+        }
+        if let Some(v) = get("FIELDLINE_REFRESH_TOKEN_TTL_SECS") {
+            self.token.refresh_ttl_secs = parse_number(
+                &v,
+                "FIELDLINE_REFRESH_TOKEN_TTL_SECS",
+                "a number of seconds",
+            )?;
+        }
+        if let Some(v) = get("FIELDLINE_LOGIN_RATE_LIMIT_PER_ADDRESS") {
+            self.login_rate_limit_per_address = parse_number(
+                &v,
+                "FIELDLINE_LOGIN_RATE_LIMIT_PER_ADDRESS",
+                "a number of attempts per minute (0 disables)",
+            )?;
         }
         if let Some(v) = get("FIELDLINE_LOGIN_RATE_LIMIT") {
             self.login_rate_limit = parse_number(
@@ -343,6 +403,10 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("token", &self.token)
             .field("login_rate_limit", &self.login_rate_limit)
+            .field(
+                "login_rate_limit_per_address",
+                &self.login_rate_limit_per_address,
+            )
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("password_hash", &self.password_hash)
             .field("sync", &self.sync)
@@ -431,5 +495,41 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("hunter3"), "{shown}");
         assert!(shown.contains("fieldline:***@db.example"), "{shown}");
+    }
+
+    #[test]
+    fn token_lifetimes_and_limits_are_checked() {
+        for (var, value, setting) in [
+            (
+                "FIELDLINE_ACCESS_TOKEN_TTL_SECS",
+                "901",
+                "token.access_ttl_secs",
+            ),
+            (
+                "FIELDLINE_ACCESS_TOKEN_TTL_SECS",
+                "0",
+                "token.access_ttl_secs",
+            ),
+            (
+                "FIELDLINE_REFRESH_TOKEN_TTL_SECS",
+                "60",
+                "token.refresh_ttl_secs",
+            ),
+            ("FIELDLINE_BODY_LIMIT_BYTES", "0", "body_limit_bytes"),
+        ] {
+            let err = Config::load(None, env_of(&[(var, value)])).expect_err("out of range");
+            assert!(err.to_string().contains(setting), "{var}={value}: {err}");
+        }
+        let config = Config::load(
+            None,
+            env_of(&[
+                ("FIELDLINE_REFRESH_TOKEN_TTL_SECS", "3600"),
+                ("FIELDLINE_LOGIN_RATE_LIMIT_PER_ADDRESS", "7"),
+            ]),
+        )
+        .expect("in range");
+        assert_eq!(config.token.refresh_ttl_secs, 3600);
+        assert_eq!(config.login_rate_limit_per_address, 7);
+        assert_eq!(Config::default().login_rate_limit_per_address, 100);
     }
 }

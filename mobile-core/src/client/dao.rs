@@ -42,12 +42,13 @@ pub(crate) struct DocRow {
     pub revoked: bool,
 }
 
-/// A stored access token.
+/// A stored access token and the refresh token that renews it.
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
     pub access_token: String,
     pub expires_at: i64,
     pub valid: bool,
+    pub refresh_token: Option<String>,
 }
 
 /// Per-account sync state.
@@ -165,39 +166,56 @@ pub(crate) fn set_session(c: &Connection, account_id: i64) -> Result<(), ClientE
 /// The account's access token.
 pub(crate) fn token(c: &Connection, account_id: i64) -> Result<Option<Token>, ClientError> {
     Ok(c.query_row(
-        "SELECT access_token, expires_at, valid FROM tokens WHERE account_id = ?1",
+        "SELECT access_token, expires_at, valid, refresh_token FROM tokens WHERE account_id = ?1",
         params![account_id],
         |row| {
             Ok(Token {
                 access_token: row.get(0)?,
                 expires_at: row.get(1)?,
                 valid: row.get(2)?,
+                refresh_token: row.get(3)?,
             })
         },
     )
     .optional()?)
 }
 
-/// Stores a fresh access token.
+/// Stores a fresh access token and the refresh token that goes with it.
 pub(crate) fn set_token(
     c: &Connection,
     account_id: i64,
     access_token: &str,
     expires_at: i64,
+    refresh_token: Option<&str>,
 ) -> Result<(), ClientError> {
     c.execute(
-        "INSERT INTO tokens (account_id, access_token, expires_at, valid) VALUES (?1, ?2, ?3, 1)
+        "INSERT INTO tokens (account_id, access_token, expires_at, valid, refresh_token)
+         VALUES (?1, ?2, ?3, 1, ?4)
          ON CONFLICT (account_id) DO UPDATE SET access_token = excluded.access_token,
-             expires_at = excluded.expires_at, valid = 1",
-        params![account_id, access_token, expires_at],
+             expires_at = excluded.expires_at, valid = 1, refresh_token = excluded.refresh_token",
+        params![account_id, access_token, expires_at, refresh_token],
     )?;
     Ok(())
 }
 
-/// Marks the account's token as refused by the server (the user must sign in again).
+/// Replaces the refresh token alone (a registration started a new sign-in family).
+pub(crate) fn set_refresh_token(
+    c: &Connection,
+    account_id: i64,
+    refresh_token: &str,
+) -> Result<(), ClientError> {
+    c.execute(
+        "UPDATE tokens SET refresh_token = ?2 WHERE account_id = ?1",
+        params![account_id, refresh_token],
+    )?;
+    Ok(())
+}
+
+/// Marks the account's tokens as refused by the server (the user must sign in again); the
+/// refresh token is forgotten, since the server will not take it again.
 pub(crate) fn invalidate_token(c: &Connection, account_id: i64) -> Result<(), ClientError> {
     c.execute(
-        "UPDATE tokens SET valid = 0 WHERE account_id = ?1",
+        "UPDATE tokens SET valid = 0, refresh_token = NULL WHERE account_id = ?1",
         params![account_id],
     )?;
     Ok(())

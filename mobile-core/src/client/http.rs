@@ -1,5 +1,5 @@
-//! The three HTTP calls a device makes: sign in, register the device and its actors, and the
-//! sync exchange. Blocking (ureq) on purpose: the app calls the client from its own background
+//! The HTTP calls a device makes: sign in, register the device and its actors (which hands it a
+//! refresh token), refresh its tokens, and the sync exchange. Blocking (ureq) on purpose: the app calls the client from its own background
 //! thread, and the core stays free of an async runtime. Server errors are mapped to
 //! [`ClientError`] here, at one seam: 401 means "sign in again", 426 "update the app".
 //!
@@ -30,6 +30,25 @@ pub(crate) struct LoginUser {
     pub display_name: String,
     pub role: String,
     pub utility: String,
+}
+
+/// What the server answers to a device registration: the first refresh token of the sign-in.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RegisterAnswer {
+    pub refresh_token: String,
+}
+
+/// What the server answers to a refresh: a new pair (the old refresh token is used up).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RefreshAnswer {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+}
+
+#[derive(Serialize)]
+struct RefreshBody<'a> {
+    refresh_token: &'a str,
 }
 
 /// `POST /api/v1/devices`.
@@ -102,23 +121,44 @@ impl Http {
             .map_err(|e| ClientError::Protocol(format!("unexpected sign-in answer: {e}")))
     }
 
-    /// Registers the device for the signed-in user and binds its actors.
+    /// Registers the device for the signed-in user and binds its actors; the answer carries a
+    /// new refresh token (the device's previous one is revoked by it).
     pub(crate) fn register_device(
         &self,
         server: &str,
         token: &str,
         registration: &DeviceRegistration<'_>,
-    ) -> Result<(), ClientError> {
+    ) -> Result<RegisterAnswer, ClientError> {
         let body =
             serde_json::to_vec(registration).map_err(|e| ClientError::Other(e.to_string()))?;
-        self.post(
+        let answer = self.post(
             server,
             "/api/v1/devices",
             Some(token),
             "application/json",
             &body,
         )?;
-        Ok(())
+        serde_json::from_slice(&answer)
+            .map_err(|e| ClientError::Protocol(format!("unexpected registration answer: {e}")))
+    }
+
+    /// Exchanges the refresh token for a new pair. A refusal is `Unauthorized` (sign in again).
+    pub(crate) fn refresh(
+        &self,
+        server: &str,
+        refresh_token: &str,
+    ) -> Result<RefreshAnswer, ClientError> {
+        let body = serde_json::to_vec(&RefreshBody { refresh_token })
+            .map_err(|e| ClientError::Other(e.to_string()))?;
+        let answer = self.post(
+            server,
+            "/api/v1/auth/refresh",
+            None,
+            "application/json",
+            &body,
+        )?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| ClientError::Protocol(format!("unexpected refresh answer: {e}")))
     }
 
     /// One sync exchange: a request frame out, a response frame back.
@@ -171,6 +211,9 @@ impl Http {
         let text = format!("{message} ({code})");
         Err(match status {
             401 => ClientError::Unauthorized(text),
+            // A revoked device cannot fix this by itself: only a new sign-in (after an admin
+            // lets it back) will do, so it reads as "sign in again"; its work is kept.
+            403 if code == "device_revoked" => ClientError::Unauthorized(text),
             426 => ClientError::UpdateRequired(text),
             400..=499 => ClientError::Protocol(format!("the server refused the request: {text}")),
             _ => ClientError::Network(format!("the server failed (HTTP {status}): {text}")),

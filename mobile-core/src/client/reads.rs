@@ -115,9 +115,11 @@ impl FieldClient {
                 .collect();
             Ok(ClientStatus {
                 account: Some(account_info(&account)),
-                sign_in_needed: !token
-                    .as_ref()
-                    .is_some_and(|t| t.valid && t.expires_at > now_ms()),
+                // An expired access token is no reason to sign in while a refresh token can
+                // renew it; a refused one is.
+                sign_in_needed: !token.as_ref().is_some_and(|t| {
+                    t.valid && (t.expires_at > now_ms() || t.refresh_token.is_some())
+                }),
                 token_expires_at: token.map(|t| Timestamp(t.expires_at)),
                 orders: dao::documents(tx, account.id)?
                     .iter()

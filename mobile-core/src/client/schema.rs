@@ -6,7 +6,7 @@ use super::error::ClientError;
 use rusqlite::{Connection, OptionalExtension};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: u32 = 2;
+pub const CURRENT_VERSION: u32 = 3;
 
 /// Version 1: accounts (one per server, utility and username: the store is partitioned by user), the
 /// signed-in session, tokens apart from the account (so an app can move them to secure storage),
@@ -90,8 +90,15 @@ CREATE TABLE rejections (
 UPDATE schema_version SET version = 2;
 ";
 
+/// Version 3: the account's refresh token (device-bound, rotated on every use), so an expired
+/// access token is renewed without a password.
+const V3: &str = "
+ALTER TABLE tokens ADD COLUMN refresh_token TEXT;
+UPDATE schema_version SET version = 3;
+";
+
 /// The SQL of each step: `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; CURRENT_VERSION as usize] = [V1, V2];
+const STEPS: [&str; CURRENT_VERSION as usize] = [V1, V2, V3];
 
 /// The schema version of the database (0 when it is empty).
 pub fn version(conn: &Connection) -> Result<u32, ClientError> {

@@ -8,6 +8,10 @@ use super::error::ClientError;
 use super::http::DeviceRegistration;
 use super::views::AccountInfo;
 use super::{FieldClient, account_info, current_actor, now_ms};
+
+/// An access token with less than this left is refreshed before use (clocks drift, requests
+/// take time).
+pub(crate) const REFRESH_MARGIN_MS: i64 = 60_000;
 use crate::sync::PROTOCOL_VERSION;
 
 impl FieldClient {
@@ -56,11 +60,17 @@ impl FieldClient {
             current_actor(tx, account.id)?;
             Ok(account)
         })?;
-        let actors = self.register(&account, &answer.access_token)?;
+        let (actors, refresh_token) = self.register(&account, &answer.access_token)?;
         let visible = self.store.write(|tx| {
             let previous = dao::active_account(tx)?;
             dao::mark_actors_registered(tx, account.id, &actors)?;
-            dao::set_token(tx, account.id, &answer.access_token, expires_at)?;
+            dao::set_token(
+                tx,
+                account.id,
+                &answer.access_token,
+                expires_at,
+                Some(&refresh_token),
+            )?;
             dao::set_session(tx, account.id)?;
             // A change of user changes every order on screen: the old user's and the new one's.
             let mut visible = Vec::new();
@@ -74,19 +84,20 @@ impl FieldClient {
         Ok(account_info(&account))
     }
 
-    /// Registers the device and every actor the account writes with; returns the actors.
+    /// Registers the device and every actor the account writes with; returns the actors and the
+    /// new refresh token the registration issued.
     pub(crate) fn register(
         &self,
         account: &Account,
         token: &str,
-    ) -> Result<Vec<String>, ClientError> {
+    ) -> Result<(Vec<String>, String), ClientError> {
         let actors: Vec<String> = self
             .store
             .read(|tx| dao::actors(tx, account.id))?
             .into_iter()
             .map(|(actor, _)| actor)
             .collect();
-        self.http.register_device(
+        let answer = self.http.register_device(
             &account.server_url,
             token,
             &DeviceRegistration {
@@ -97,7 +108,7 @@ impl FieldClient {
                 actors: &actors,
             },
         )?;
-        Ok(actors)
+        Ok((actors, answer.refresh_token))
     }
 
     /// Registers the account's actors the server has not bound yet (a new actor after a reset).
@@ -112,10 +123,52 @@ impl FieldClient {
             .iter()
             .any(|(_, registered)| !registered);
         if unregistered {
-            let actors = self.register(account, token)?;
-            self.store
-                .write(|tx| dao::mark_actors_registered(tx, account.id, &actors))?;
+            let (actors, refresh_token) = self.register(account, token)?;
+            self.store.write(|tx| {
+                dao::mark_actors_registered(tx, account.id, &actors)?;
+                dao::set_refresh_token(tx, account.id, &refresh_token)
+            })?;
         }
         Ok(())
+    }
+
+    /// A usable access token for the account: the stored one while it has more than
+    /// [`REFRESH_MARGIN_MS`] to live, else a new one from the refresh token (`force` refreshes
+    /// regardless, after the server refused the stored one). The refresh token is read from the
+    /// store each time: a registration may have replaced it. Refused: `Unauthorized`, and the
+    /// caller forgets the tokens; unreachable: `Network`, and the tokens are kept.
+    pub(crate) fn access_token(
+        &self,
+        account: &Account,
+        force: bool,
+    ) -> Result<String, ClientError> {
+        let token = self.store.read(|tx| dao::token(tx, account.id))?;
+        let sign_in_again = || {
+            ClientError::Unauthorized(format!(
+                "{} must sign in again to sync (work on this device is kept)",
+                account.username
+            ))
+        };
+        let Some(token) = token.filter(|t| t.valid) else {
+            return Err(sign_in_again());
+        };
+        if !force && token.expires_at > now_ms().saturating_add(REFRESH_MARGIN_MS) {
+            return Ok(token.access_token);
+        }
+        let Some(refresh_token) = token.refresh_token else {
+            return Err(sign_in_again());
+        };
+        let answer = self.http.refresh(&account.server_url, &refresh_token)?;
+        let expires_at = now_ms().saturating_add(answer.expires_in.saturating_mul(1000));
+        self.store.write(|tx| {
+            dao::set_token(
+                tx,
+                account.id,
+                &answer.access_token,
+                expires_at,
+                Some(&answer.refresh_token),
+            )
+        })?;
+        Ok(answer.access_token)
     }
 }

@@ -24,22 +24,21 @@ impl FieldClient {
     /// Syncs the signed-in user's orders with the server: one round trip in the common case,
     /// more while the server pages (`more`) or asks to reconcile, up to [`MAX_ROUND_TRIPS`].
     /// Needs the network; a failure keeps all work and is recorded for [`FieldClient::status`].
+    ///
+    /// An access token about to expire is refreshed first; one the server refuses anyway is
+    /// refreshed once and the exchange retried. When the refresh is refused too, the report is
+    /// `Unauthorized` ("sign in again") and every local edit stays.
     pub fn sync(&self) -> Result<SyncReport, ClientError> {
-        let (account, token) = self.store.read(|tx| {
-            let account = require_account(tx)?;
-            let token = dao::token(tx, account.id)?;
-            Ok((account, token))
-        })?;
-        let token = match token {
-            Some(token) if token.valid => token.access_token,
-            _ => {
-                return Err(ClientError::Unauthorized(format!(
-                    "{} must sign in again to sync (work on this device is kept)",
-                    account.username
-                )));
+        let account = self.store.read(|tx| require_account(tx))?;
+        let result = self.access_token(&account, false).and_then(|token| {
+            match self.exchange(&account, &token) {
+                Err(ClientError::Unauthorized(_)) => {
+                    let token = self.access_token(&account, true)?;
+                    self.exchange(&account, &token)
+                }
+                other => other,
             }
-        };
-        let result = self.exchange(&account, &token);
+        });
         if let Err(err) = &result {
             let message = err.to_string();
             let unauthorized = matches!(err, ClientError::Unauthorized(_));

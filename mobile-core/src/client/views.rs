@@ -153,8 +153,8 @@ pub struct RejectionInfo {
 pub struct ClientStatus {
     /// The signed-in account (`None`: nobody has signed in).
     pub account: Option<AccountInfo>,
-    /// The stored sign-in is missing, expired or was refused: sync needs a new sign-in (work is
-    /// kept; sync still tries an expired token, as the device clock may be wrong).
+    /// The stored sign-in is missing or was refused, or its access token expired with no refresh
+    /// token to renew it: sync needs a new sign-in (work is kept).
     pub sign_in_needed: bool,
     /// When the stored access token expires (the server decides; this is its own word).
     pub token_expires_at: Option<Timestamp>,

@@ -71,7 +71,12 @@ fn an_expired_token_keeps_the_work_until_the_same_user_signs_in_again() {
     client.sync().expect("sync");
     client.en_route("order-1").expect("offline work");
 
-    server.state.lock().expect("state").fail_next_sync = Some((401, "token_expired"));
+    {
+        let mut state = server.state.lock().expect("state");
+        state.fail_next_sync = Some((401, "token_expired"));
+        // The refresh token has expired too: only a password sign-in helps now.
+        state.refuse_refresh = true;
+    }
     assert!(matches!(client.sync(), Err(ClientError::Unauthorized(_))));
     let status = client.status().expect("status");
     assert!(status.sign_in_needed);
@@ -83,12 +88,73 @@ fn an_expired_token_keeps_the_work_until_the_same_user_signs_in_again() {
         "no token, no sync"
     );
 
+    server.state.lock().expect("state").refuse_refresh = false;
     client
         .sign_in(&server.url, "rita", "pw", "test handheld")
         .expect("sign in again");
     let report = client.sync().expect("sync after sign-in");
     assert_eq!(report.uploaded_changes, 2);
     assert_eq!(client.status().expect("status").pending_changes, 0);
+}
+
+#[test]
+fn a_token_the_server_calls_expired_is_refreshed_once_and_the_sync_retried() {
+    let server = FakeServer::start(&[("rita", "reader")]);
+    server.dispatch("order-1", "rita");
+    let dir = device_dir();
+    let client = signed_in(&server, &dir, "rita");
+    client.sync().expect("sync");
+    client.en_route("order-1").expect("offline work");
+
+    server.state.lock().expect("state").fail_next_sync = Some((401, "token_expired"));
+    let report = client.sync().expect("refreshed and retried");
+    assert_eq!(report.uploaded_changes, 1);
+    let state = server.state.lock().expect("state");
+    assert_eq!(state.refreshes, 1, "one refresh");
+    assert_eq!(
+        state.refresh_tokens.get("rita").map(String::as_str),
+        Some("refresh-rita-r1"),
+        "the device keeps the rotated refresh token"
+    );
+    drop(state);
+    assert!(!client.status().expect("status").sign_in_needed);
+}
+
+#[test]
+fn an_access_token_about_to_expire_is_refreshed_before_the_sync() {
+    let server = FakeServer::start(&[("rita", "reader")]);
+    // Every access token the fake hands out is already at its end.
+    server.state.lock().expect("state").expires_in = 0;
+    server.dispatch("order-1", "rita");
+    let dir = device_dir();
+    let client = signed_in(&server, &dir, "rita");
+    assert!(
+        !client.status().expect("status").sign_in_needed,
+        "an expired access token with a refresh token needs no sign-in"
+    );
+    client.sync().expect("sync");
+    client.en_route("order-1").expect("work");
+    client.sync().expect("second sync");
+    let state = server.state.lock().expect("state");
+    assert_eq!(state.refreshes, 2, "one refresh before each sync");
+    assert_eq!(state.syncs.len(), 2, "no refused sync on the way");
+}
+
+#[test]
+fn a_refused_refresh_is_sign_in_again_and_keeps_every_edit() {
+    let server = FakeServer::start(&[("rita", "reader")]);
+    server.state.lock().expect("state").expires_in = 0;
+    server.dispatch("order-1", "rita");
+    let dir = device_dir();
+    let client = signed_in(&server, &dir, "rita");
+    client.sync().expect("sync");
+    client.en_route("order-1").expect("work");
+    server.state.lock().expect("state").refuse_refresh = true;
+    assert!(matches!(client.sync(), Err(ClientError::Unauthorized(_))));
+    let status = client.status().expect("status");
+    assert!(status.sign_in_needed);
+    assert_eq!(status.pending_changes, 1, "the edit is kept");
+    assert_eq!(server.state.lock().expect("state").syncs.len(), 1);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Test support: a fake of the server's device contract (`/api/v1/auth/login`,
-//! `/api/v1/devices`, `/api/v1/sync`) on 127.0.0.1:0, and helpers to put orders on a device.
+//! `/api/v1/devices`, `/api/v1/auth/refresh`, `/api/v1/sync`) on 127.0.0.1:0, and helpers to put orders on a device.
 
 #![allow(dead_code)]
 
@@ -38,6 +38,14 @@ pub struct FakeState {
     pub demand_reconcile: bool,
     /// Feed cursor.
     pub cursor: u64,
+    /// Lifetime of the access tokens sign-in and refresh hand out, seconds.
+    pub expires_in: i64,
+    /// The refresh token each user's device holds now (older ones are refused).
+    pub refresh_tokens: BTreeMap<String, String>,
+    /// Refreshes answered with a new pair.
+    pub refreshes: usize,
+    /// Refuse every refresh (the sign-in expired or was revoked).
+    pub refuse_refresh: bool,
 }
 
 /// A running fake server.
@@ -56,6 +64,7 @@ impl FakeServer {
                 .iter()
                 .map(|(u, r)| (u.to_string(), r.to_string()))
                 .collect(),
+            expires_in: 900,
             ..FakeState::default()
         }));
         let shared = state.clone();
@@ -240,7 +249,7 @@ fn route(
             let answer = serde_json::json!({
                 "access_token": format!("token-{username}"),
                 "token_type": "Bearer",
-                "expires_in": 900,
+                "expires_in": state.expires_in,
                 "user": {"id": format!("id-{username}"), "username": username,
                          "display_name": username, "role": role, "utility": "riverton",
                          "utility_id": "u-1"}
@@ -254,9 +263,33 @@ fn route(
             let Ok(registration) = serde_json::from_slice::<serde_json::Value>(body) else {
                 return error(400, "bad_json");
             };
-            let answer =
-                serde_json::json!({"device_id": registration["device_id"], "registered_at": "now"});
+            let username = token.trim_start_matches("token-").to_string();
+            let refresh = format!("refresh-{username}-{}", state.registrations.len());
+            state.refresh_tokens.insert(username, refresh.clone());
+            let answer = serde_json::json!({"device_id": registration["device_id"],
+                "registered_at": "now", "refresh_token": refresh, "refresh_expires_in": 3600});
             state.registrations.push(registration);
+            (200, "application/json", answer.to_string().into_bytes())
+        }
+        "/api/v1/auth/refresh" => {
+            let Ok(request) = serde_json::from_slice::<serde_json::Value>(body) else {
+                return error(400, "bad_json");
+            };
+            let presented = request["refresh_token"].as_str().unwrap_or("");
+            let owner = state
+                .refresh_tokens
+                .iter()
+                .find(|(_, current)| current.as_str() == presented)
+                .map(|(user, _)| user.clone());
+            let Some(username) = owner.filter(|_| !state.refuse_refresh) else {
+                return error(401, "refresh_token_expired");
+            };
+            state.refreshes += 1;
+            let next = format!("refresh-{username}-r{}", state.refreshes);
+            state.refresh_tokens.insert(username.clone(), next.clone());
+            let answer = serde_json::json!({"access_token": format!("token-{username}"),
+                "token_type": "Bearer", "expires_in": state.expires_in,
+                "refresh_token": next, "refresh_expires_in": 3600});
             (200, "application/json", answer.to_string().into_bytes())
         }
         "/api/v1/sync" => {

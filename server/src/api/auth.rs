@@ -1,5 +1,6 @@
 //! `POST /api/v1/auth/login`: username and password in, access token out.
-//! (`/api/v1/auth/refresh` with device-bound rotating refresh tokens comes with offline sync.)
+//! `POST /api/v1/auth/refresh`: a device's refresh token in, a new access token and the next
+//! refresh token out (the first one comes with the device registration, `POST /api/v1/devices`).
 
 use crate::auth;
 use crate::http::{ApiResult, AppState, ClientIp, ErrorBody, Json};
@@ -12,12 +13,14 @@ use uuid::Uuid;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/auth/login", post(login))
+    Router::new()
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/refresh", post(refresh))
 }
 
 /// OpenAPI paths of this module.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(login))]
+#[openapi(paths(login, refresh))]
 pub struct Doc;
 
 /// Sign-in request.
@@ -102,5 +105,58 @@ pub async fn login(
             utility: success.utility_slug,
             utility_id: success.user.utility_id.0,
         },
+    }))
+}
+
+/// Refresh request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The device's current refresh token (`flr_…`).
+    pub refresh_token: String,
+}
+
+/// Refresh answer: a new pair; the presented refresh token is used up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefreshResponse {
+    /// A new access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The next refresh token: keep it and forget the old one.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: u64,
+}
+
+/// Exchanges a device's refresh token for a new access token and refresh token. A refresh
+/// token works once: presenting a used one revokes every token of that sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = RefreshResponse),
+        (status = 400, description = "Bad JSON", body = ErrorBody),
+        (status = 401, description = "Refused: `invalid_refresh_token`, `refresh_token_expired`, \
+            `refresh_token_revoked`, `refresh_token_reused` (the sign-in is now revoked), \
+            `user_inactive`, `device_revoked`; sign in again", body = ErrorBody),
+        (status = 422, description = "Missing or unknown fields", body = ErrorBody),
+    )
+)]
+pub async fn refresh(
+    State(state): State<AppState>,
+    Json(request): Json<RefreshRequest>,
+) -> ApiResult<Json<RefreshResponse>> {
+    let pair = auth::refresh::refresh(&state, &request.refresh_token).await?;
+    Ok(Json(RefreshResponse {
+        access_token: pair.access_token,
+        token_type: "Bearer".to_string(),
+        expires_in: pair.expires_in,
+        refresh_token: pair.refresh.token,
+        refresh_expires_in: pair.refresh.expires_in,
     }))
 }

@@ -1,7 +1,7 @@
 //! `POST /api/v1/sync`: one device sync. The body and the answer are binary sync frames
 //! (`application/x-fieldline-sync`, see `fieldline_core::sync::wire`); errors stay JSON
 //! `ErrorBody`s with stable codes (`update_required`, `sync_too_large`, `invalid_sync_frame`,
-//! `device_not_registered`).
+//! `device_not_registered`, `device_revoked`).
 
 use crate::auth::AuthUser;
 use crate::http::{ApiError, AppState, ErrorBody, ErrorDetail};
@@ -79,6 +79,7 @@ impl From<SyncError> for HttpError {
             SyncError::DeviceNotRegistered(m) => {
                 coded(StatusCode::FORBIDDEN, "device_not_registered", m)
             }
+            SyncError::DeviceRevoked => super::devices::revoked(),
             SyncError::UserInactive => HttpError::Api(ApiError::unauthorized(
                 "this user no longer exists or was deactivated: sign in again",
             )),
@@ -105,7 +106,7 @@ impl From<SyncError> for HttpError {
             content_type = "application/x-fieldline-sync"),
         (status = 400, description = "Not a readable sync request (`invalid_sync_frame`)", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
-        (status = 403, description = "The device is not registered to you (`device_not_registered`)", body = ErrorBody),
+        (status = 403, description = "The device is not registered to you (`device_not_registered`), or an administrator revoked it (`device_revoked`): nothing was stored", body = ErrorBody),
         (status = 413, description = "Over a size or count limit, named in the message (`sync_too_large`)", body = ErrorBody),
         (status = 415, description = "Not `application/x-fieldline-sync`", body = ErrorBody),
         (status = 426, description = "The app is too old (`update_required`): nothing was stored", body = ErrorBody),

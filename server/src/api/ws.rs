@@ -110,11 +110,6 @@ async fn authenticate(
             role: verified.role,
             username: verified.username,
         }),
-        Err(e) => {
-            tracing::debug!(error = %e, "push connection: access token refused");
-            Err(ApiError::unauthorized(
-                "the access token is invalid or expired: sign in again",
-            ))
-        }
+        Err(e) => Err(crate::auth::token_refused(&e)),
     }
 }

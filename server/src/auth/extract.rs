@@ -1,6 +1,7 @@
 //! The `AuthUser` extractor: every protected handler takes one, so no handler can forget to check
 //! the bearer token, and every query it makes is scoped to the token's utility.
 
+use super::TokenError;
 use crate::http::{ApiError, AppState};
 use crate::store::UtilityId;
 use axum::extract::FromRequestParts;
@@ -75,11 +76,27 @@ impl FromRequestParts<AppState> for AuthUser {
                 role: verified.role,
                 username: verified.username,
             }),
-            Err(e) => {
-                tracing::debug!(error = %e, "access token refused");
-                Err(ApiError::unauthorized(
-                    "the access token is invalid or expired: sign in again",
-                ))
+            Err(e) => Err(token_refused(&e)),
+        }
+    }
+}
+
+/// The 401 for a presented access token that was not accepted: `token_expired` when only its
+/// time is up (refresh and retry), `invalid_token` otherwise (sign in again). The cause is logged
+/// at debug level, never the token.
+pub fn token_refused(err: &TokenError) -> ApiError {
+    tracing::debug!(error = %err, "access token refused");
+    match err {
+        TokenError::Expired => ApiError::Unauthorized {
+            code: "token_expired",
+            message: "the access token has expired: refresh it (POST /api/v1/auth/refresh) \
+                      or sign in again"
+                .to_string(),
+        },
+        TokenError::Invalid(_) | TokenError::UnknownKey | TokenError::Sign(_) => {
+            ApiError::Unauthorized {
+                code: "invalid_token",
+                message: "the access token is not valid here: sign in again".to_string(),
             }
         }
     }

@@ -61,9 +61,12 @@ pub struct VerifiedToken {
 /// Why a token was not accepted. Never shown in detail to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    /// Malformed, badly signed, expired, wrong issuer/audience/algorithm.
+    /// Malformed, badly signed, wrong issuer/audience/algorithm/type.
     #[error("invalid token: {0}")]
     Invalid(String),
+    /// Well signed and addressed, but past its `exp` (the client should refresh).
+    #[error("expired token")]
+    Expired,
     /// The header names no kid, or one not in the key set.
     #[error("unknown signing key")]
     UnknownKey,
@@ -175,8 +178,13 @@ impl TokenKeys {
         validation.set_audience(&[&self.config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
-        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
-            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        // The signature is checked before the claims, so `Expired` means a genuine token.
+        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &validation).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid(e.to_string()),
+            }
+        })?;
         let claims = data.claims;
         if claims.typ != ACCESS_TYP {
             return Err(TokenError::Invalid("not an access token".into()));

@@ -10,8 +10,14 @@ use axum::response::Response;
 use std::time::Instant;
 use tower_http::request_id::RequestId;
 
-/// Adds `X-Content-Type-Options`, `X-Frame-Options`, `Referrer-Policy` and, unless the handler
-/// chose otherwise, `Cache-Control: no-store` (API answers carry customer data).
+/// The content security policy of every answer: the API serves data, never pages, so nothing
+/// may load, run, frame or be framed.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Adds `X-Content-Type-Options`, `X-Frame-Options`, `Referrer-Policy`,
+/// `Content-Security-Policy` and, unless the handler chose otherwise, `Cache-Control: no-store`
+/// (API answers carry customer data and tokens).
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -23,6 +29,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
     );
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -67,7 +67,10 @@ impl AppState {
         };
         Ok(AppState {
             store,
-            login_limiter: Arc::new(LoginLimiter::new(config.login_rate_limit)),
+            login_limiter: Arc::new(LoginLimiter::new(
+                config.login_rate_limit,
+                config.login_rate_limit_per_address,
+            )),
             config: Arc::new(config),
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),

@@ -197,6 +197,44 @@ pub trait Store: Send + Sync + 'static {
         app_version: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    // --- device revocation and refresh tokens ---
+    /// Every device of the utility, revoked ones too, by registration time.
+    async fn list_devices(&self, utility: UtilityId) -> StoreResult<Vec<Device>>;
+    /// Revokes a device at `at` (keeping an earlier revocation time) and every refresh token
+    /// bound to it, in one transaction; returns the device. Nothing it uploaded is touched.
+    /// `NotFound` when there is no such device.
+    async fn revoke_device(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Device>;
+    /// Starts a refresh token family for a device: stores its first token and revokes the
+    /// device's earlier families (a device holds one sign-in), in one transaction. `Invalid` when
+    /// the device or user does not exist, `Conflict` when the hash exists.
+    async fn start_refresh_family(
+        &self,
+        utility: UtilityId,
+        new: &NewRefreshToken,
+    ) -> StoreResult<()>;
+    /// The refresh token with this SHA-256, in any utility (a token names none).
+    async fn find_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshToken>>;
+    /// In one transaction: marks `old_hash` used at `at` and stores `next` (same family), if
+    /// the old token is still unused and unrevoked; else writes nothing ([`Rotation::Stale`]).
+    async fn rotate_refresh_token(
+        &self,
+        utility: UtilityId,
+        old_hash: &[u8],
+        next: &NewRefreshToken,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Rotation>;
+    /// Revokes every token of a family not revoked yet; returns how many it revoked.
+    async fn revoke_refresh_family(
+        &self,
+        utility: UtilityId,
+        family: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// The utility's last feed position (0 before any change). Every entry up to it is visible.
     async fn feed_head(&self, utility: UtilityId) -> StoreResult<u64>;
     /// Up to `limit` feed entries after position `after`, in position order.

@@ -86,5 +86,12 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/postgres/0002_sync.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "tokens".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0003_tokens.sql").into_sql_str(),
+            false,
+        ),
     ])
 }

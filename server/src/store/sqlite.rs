@@ -112,6 +112,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0002_sync.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "tokens".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0003_tokens.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -21,6 +21,9 @@ pub enum SyncError {
     /// The device is not registered to the signed-in user (403 `device_not_registered`).
     #[error("{0}")]
     DeviceNotRegistered(String),
+    /// An administrator revoked the device (403 `device_revoked`).
+    #[error("an administrator revoked this device")]
+    DeviceRevoked,
     /// The user no longer exists or was deactivated (401).
     #[error("this user no longer exists or was deactivated: sign in again")]
     UserInactive,

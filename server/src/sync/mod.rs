@@ -137,6 +137,9 @@ async fn registered_device(
     };
     let id: Uuid = device_id.parse().map_err(|_| not_registered())?;
     match store.get_device(utility, id).await {
+        Ok(device) if device.user_id == user.id && device.revoked_at.is_some() => {
+            Err(SyncError::DeviceRevoked)
+        }
         Ok(device) if device.user_id == user.id => Ok(device),
         Ok(_) | Err(StoreError::NotFound) => Err(not_registered()),
         Err(other) => Err(other.into()),

@@ -7,11 +7,13 @@ mod network;
 mod orders;
 mod sync;
 mod tenancy;
+mod tokens;
 
 use network::*;
 use orders::*;
 use sync::*;
 use tenancy::*;
+use tokens::*;
 
 use super::testing::{fresh_postgres_store, fresh_sqlite_store, postgres_test_url};
 use super::*;
@@ -79,6 +81,8 @@ conformance!(
     a_late_commit_is_never_skipped,
     sync_batches_apply_atomically,
     devices_register_idempotently_and_actors_stay_bound,
+    refresh_tokens_rotate_once_and_families_revoke_together,
+    revoking_a_device_revokes_its_tokens_and_keeps_the_device,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

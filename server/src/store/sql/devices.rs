@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{Pool, Row};
 use uuid::Uuid;
 
-const DEVICE_COLS: &str =
-    "id, user_id, name, app_version, protocol_version, registered_at, last_sync_at";
+pub(super) const DEVICE_COLS: &str =
+    "id, user_id, name, app_version, protocol_version, registered_at, last_sync_at, revoked_at";
 
-fn device(row: &DbRow) -> StoreResult<Device> {
+pub(super) fn device(row: &DbRow) -> StoreResult<Device> {
     Ok(Device {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -22,6 +22,7 @@ fn device(row: &DbRow) -> StoreResult<Device> {
         protocol_version: small(row, "protocol_version")?,
         registered_at: time(row, "registered_at")?,
         last_sync_at: opt_time(row, "last_sync_at")?,
+        revoked_at: opt_time(row, "revoked_at")?,
     })
 }
 

@@ -12,13 +12,14 @@ mod network;
 mod orders;
 mod rows;
 mod tenancy;
+mod tokens;
 
 use super::{Backend, Db};
 use crate::store::{
     Account, ActorBinding, ChangeRecord, Device, FeedEntry, LoggedChange, Meter, MeterRead,
-    NewDevice, NewOrder, NewUser, NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page,
-    PageRequest, Premise, Registration, Route, SigningKey, Store, StoreResult, StoredOrder,
-    UploadedOrder, User, Utility, UtilityId,
+    NewDevice, NewOrder, NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary,
+    OrderUpdate, Page, PageRequest, Premise, RefreshToken, Registration, Rotation, Route,
+    SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -327,6 +328,62 @@ impl Store for Backend {
         devices::touch_device(&mut tx, utility, id, app_version, at).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn list_devices(&self, utility: UtilityId) -> StoreResult<Vec<Device>> {
+        tokens::list_devices(self.reader(), utility).await
+    }
+
+    async fn revoke_device(
+        &self,
+        utility: UtilityId,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Device> {
+        let mut tx = self.begin_write().await?;
+        let device = tokens::revoke_device(&mut tx, utility, id, at).await?;
+        tx.commit().await?;
+        Ok(device)
+    }
+
+    async fn start_refresh_family(
+        &self,
+        utility: UtilityId,
+        new: &NewRefreshToken,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tokens::start_refresh_family(&mut tx, utility, new).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshToken>> {
+        tokens::find_refresh_token(self.reader(), token_hash).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        utility: UtilityId,
+        old_hash: &[u8],
+        next: &NewRefreshToken,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Rotation> {
+        let mut tx = self.begin_write().await?;
+        let rotation = tokens::rotate_refresh_token(&mut tx, utility, old_hash, next, at).await?;
+        tx.commit().await?;
+        Ok(rotation)
+    }
+
+    async fn revoke_refresh_family(
+        &self,
+        utility: UtilityId,
+        family: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let revoked = tokens::revoke_refresh_family(&mut tx, utility, family, at).await?;
+        tx.commit().await?;
+        Ok(revoked)
     }
 
     async fn feed_head(&self, utility: UtilityId) -> StoreResult<u64> {

@@ -5,11 +5,13 @@ mod network;
 mod orders;
 mod sync;
 mod tenancy;
+mod tokens;
 
 pub use network::*;
 pub use orders::*;
 pub use sync::*;
 pub use tenancy::*;
+pub use tokens::*;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

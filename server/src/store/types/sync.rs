@@ -23,6 +23,8 @@ pub struct Device {
     pub registered_at: DateTime<Utc>,
     /// When it last synced.
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// When an admin revoked it: it may no longer sync or refresh its tokens.
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A registration (or re-registration) of a device with the actors it writes with.
