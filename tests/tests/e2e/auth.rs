@@ -2,6 +2,7 @@
 
 use fieldline_server::auth::AccessClaims;
 use fieldline_tests::{PASSWORD, TestOptions, TestServer};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
 fn base64url(bytes: &[u8]) -> String {
@@ -134,11 +135,31 @@ async fn no_token_is_401_json() {
     server.stop().await;
 }
 
+/// Signs arbitrary claims with `header`, as an attacker holding `key` would.
+fn forge(header: &Header, claims: &serde_json::Value, key: &EncodingKey) -> String {
+    jsonwebtoken::encode(header, claims, key).expect("forged token encodes")
+}
+
 #[tokio::test]
-async fn garbage_expired_misaddressed_and_unsigned_tokens_are_401() {
+async fn every_forged_misaddressed_or_expired_token_is_401_with_a_clear_code() {
     let server = TestServer::start().await;
     let claims = dispatcher_claims(&server).await;
     let tokens = &server.state.tokens;
+    let active = server
+        .store()
+        .list_active_signing_keys()
+        .await
+        .expect("keys")
+        .into_iter()
+        .next()
+        .expect("an active key");
+    let ed_header = |kid: &str| {
+        let mut h = Header::new(Algorithm::EdDSA);
+        h.kid = Some(kid.to_string());
+        h
+    };
+    let real_key = EncodingKey::from_ed_der(&active.private_key_der);
+    let claims_json = serde_json::to_value(&claims).expect("claims serialize");
 
     let mut expired = claims.clone();
     expired.iat = now_secs() - 7200;
@@ -149,6 +170,8 @@ async fn garbage_expired_misaddressed_and_unsigned_tokens_are_401() {
     wrong_issuer.iss = "evil".into();
     let mut refresh_typ = claims.clone();
     refresh_typ.typ = "refresh".into();
+    let mut no_exp = claims_json.clone();
+    no_exp.as_object_mut().expect("object").remove("exp");
 
     let payload = serde_json::to_vec(&claims).expect("claims serialize");
     let alg_none = format!(
@@ -156,29 +179,102 @@ async fn garbage_expired_misaddressed_and_unsigned_tokens_are_401() {
         base64url(br#"{"alg":"none","typ":"JWT"}"#),
         base64url(&payload)
     );
+    // The classic confusion attack: HS256 keyed with the server's public key bytes.
+    let mut hs_header = Header::new(Algorithm::HS256);
+    hs_header.kid = Some(active.kid.clone());
+    let hmac_with_public_key = forge(
+        &hs_header,
+        &claims_json,
+        &EncodingKey::from_secret(&active.public_key),
+    );
+    // A well-formed token signed by a key the server never had, under an unknown kid.
+    let stranger = fieldline_server::auth::keys::generate_key().expect("a key");
+    let unknown_kid = forge(
+        &ed_header(&stranger.kid),
+        &claims_json,
+        &EncodingKey::from_ed_der(&stranger.private_key_der),
+    );
+    // The stranger's key under the real kid: a bad signature.
+    let wrong_key = forge(
+        &ed_header(&active.kid),
+        &claims_json,
+        &EncodingKey::from_ed_der(&stranger.private_key_der),
+    );
     let good = tokens.sign(&claims).expect("signs");
-    let mut tampered = good.clone();
-    tampered.push('x');
+    // The payload rewritten to claim the admin role, the signature kept.
+    let mut promoted = claims_json.clone();
+    promoted["role"] = json!("admin");
+    let parts: Vec<&str> = good.split('.').collect();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64url(&serde_json::to_vec(&promoted).expect("json")),
+        parts[2]
+    );
+    // A refresh token (opaque) sent as an access token.
+    let refresh = {
+        let device_id = uuid::Uuid::new_v4();
+        let registered = server
+            .post_json(
+                "/api/v1/devices",
+                Some(&good),
+                &json!({"device_id": device_id, "name": "Truck 4", "app_version": "1.0.0",
+                        "protocol_version": 1, "actors": []}),
+            )
+            .await;
+        assert_eq!(registered.status, 200, "{}", registered.text);
+        registered.json()["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_string()
+    };
 
-    let cases = [
-        ("garbage", "not-a-jwt".to_string()),
-        ("expired", tokens.sign(&expired).expect("signs")),
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("garbage", "not-a-jwt".to_string(), "invalid_token"),
+        ("alg none", alg_none, "invalid_token"),
+        (
+            "HS256 with the public key",
+            hmac_with_public_key,
+            "invalid_token",
+        ),
         (
             "wrong audience",
             tokens.sign(&wrong_audience).expect("signs"),
+            "invalid_token",
         ),
-        ("wrong issuer", tokens.sign(&wrong_issuer).expect("signs")),
         (
-            "not an access token",
-            tokens.sign(&refresh_typ).expect("signs"),
+            "wrong issuer",
+            tokens.sign(&wrong_issuer).expect("signs"),
+            "invalid_token",
         ),
-        ("alg none", alg_none),
-        ("bad signature", tampered),
+        (
+            "missing exp",
+            forge(&ed_header(&active.kid), &no_exp, &real_key),
+            "invalid_token",
+        ),
+        (
+            "expired",
+            tokens.sign(&expired).expect("signs"),
+            "token_expired",
+        ),
+        ("unknown kid", unknown_kid, "invalid_token"),
+        ("signed by another key", wrong_key, "invalid_token"),
+        ("tampered payload", tampered, "invalid_token"),
+        (
+            "typ refresh",
+            tokens.sign(&refresh_typ).expect("signs"),
+            "invalid_token",
+        ),
+        ("a refresh token", refresh, "invalid_token"),
     ];
-    for (what, token) in cases {
+    for (what, token, code) in cases {
         let response = server.get("/api/v1/me", Some(&token)).await;
         assert_eq!(response.status, 401, "{what}: {}", response.text);
-        assert_eq!(response.error_code(), "unauthorized", "{what}");
+        assert_eq!(response.error_code(), code, "{what}");
+        assert!(
+            !response.text.contains(&token),
+            "{what}: the answer never echoes the token"
+        );
     }
     let ok = server.get("/api/v1/me", Some(&good)).await;
     assert_eq!(ok.status, 200, "the unaltered token works: {}", ok.text);

@@ -11,5 +11,6 @@ mod lookups;
 mod ops;
 mod orders;
 mod push;
+mod refresh;
 mod sync_devices;
 mod sync_server;
