@@ -12,5 +12,6 @@ mod ops;
 mod orders;
 mod push;
 mod refresh;
+mod security_matrix;
 mod sync_devices;
 mod sync_server;
