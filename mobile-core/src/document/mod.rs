@@ -463,6 +463,16 @@ impl WorkOrderDoc {
 /// What the office may do to an order in its current state.
 fn check_office_action(action: &OfficeAction, derived: &Derived) -> Result<(), Refusal> {
     let status = derived.status;
+    if let OfficeAction::Assign {
+        reason: Some(reason),
+        ..
+    }
+    | OfficeAction::Unassign {
+        reason: Some(reason),
+    } = action
+    {
+        check_length("office.reason", "reason", reason)?;
+    }
     match action {
         OfficeAction::Assign { assignee, .. } => {
             if assignee.trim().is_empty() {
@@ -536,6 +546,11 @@ fn check_text(rule: &str, field: &str, text: &str) -> Result<(), Refusal> {
             format!("{field} must not be empty"),
         ));
     }
+    check_length(rule, field, text)
+}
+
+/// Free text longer than [`MAX_TEXT_BYTES`] is refused, naming the field.
+fn check_length(rule: &str, field: &str, text: &str) -> Result<(), Refusal> {
     if text.len() > MAX_TEXT_BYTES {
         return Err(Refusal::new(
             rule,

@@ -3,7 +3,7 @@
 //! refresh token out (the first one comes with the device registration, `POST /api/v1/devices`).
 
 use crate::auth;
-use crate::http::{ApiResult, AppState, ClientIp, ErrorBody, Json};
+use crate::http::{ApiError, ApiResult, AppState, ClientIp, ErrorBody, Json};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
@@ -22,6 +22,14 @@ pub fn routes() -> Router<AppState> {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(login, refresh))]
 pub struct Doc;
+
+/// Longest username accepted at sign-in, in characters.
+pub const MAX_USERNAME_CHARS: usize = 100;
+/// Longest password accepted, in bytes: Argon2 never hashes more (a longer one is refused before
+/// any work is done).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest utility slug accepted at sign-in, in characters.
+pub const MAX_UTILITY_CHARS: usize = 100;
 
 /// Sign-in request.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -76,7 +84,7 @@ pub struct LoginResponse {
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 400, description = "Bad JSON, or the username needs a utility", body = ErrorBody),
         (status = 401, description = "Wrong username or password", body = ErrorBody),
-        (status = 422, description = "Missing or unknown fields", body = ErrorBody),
+        (status = 422, description = "Missing or unknown fields, or one too long (rule `max_length`)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts", body = ErrorBody),
     )
 )]
@@ -85,6 +93,26 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
+    let too_long = |field: &str, limit: String| {
+        Err(ApiError::validation(
+            field,
+            Some("max_length"),
+            format!("{field} is longer than {limit}"),
+        ))
+    };
+    if request.username.chars().count() > MAX_USERNAME_CHARS {
+        return too_long("username", format!("{MAX_USERNAME_CHARS} characters"));
+    }
+    if request.password.len() > MAX_PASSWORD_BYTES {
+        return too_long("password", format!("{MAX_PASSWORD_BYTES} bytes"));
+    }
+    if request
+        .utility
+        .as_ref()
+        .is_some_and(|u| u.chars().count() > MAX_UTILITY_CHARS)
+    {
+        return too_long("utility", format!("{MAX_UTILITY_CHARS} characters"));
+    }
     let success = auth::login(
         &state,
         &request.username,

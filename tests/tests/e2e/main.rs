@@ -7,6 +7,7 @@ mod demo;
 mod errors;
 mod fixtures;
 mod isolation;
+mod limits;
 mod lookups;
 mod ops;
 mod orders;
