@@ -9,6 +9,7 @@ mod fixtures;
 mod isolation;
 mod limits;
 mod lookups;
+mod offline_expiry;
 mod ops;
 mod orders;
 mod push;

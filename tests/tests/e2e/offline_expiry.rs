@@ -1,0 +1,311 @@
+//! Offline expiry with a real device client and a real server: tokens that expire while the
+//! handheld is offline cost no work, the same user signing in again syncs everything, and
+//! another user signing in on the handheld neither uploads the first user's work nor loses it.
+
+use crate::fixtures::metered_premise;
+use chrono::{Duration, Utc};
+use fieldline_core::client::{ClientError, FieldClient, SyncReport};
+use fieldline_server::auth::refresh::{REFRESH_PREFIX, hash_refresh_token};
+use fieldline_server::store::NewRefreshToken;
+use fieldline_tests::{PASSWORD, TestServer};
+use serde_json::json;
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A handheld: a client on its own store directory, called off the async runtime.
+struct Handheld {
+    client: Arc<FieldClient>,
+    dir: PathBuf,
+}
+
+impl Handheld {
+    fn open() -> Handheld {
+        let dir = std::env::temp_dir().join(format!("fieldline-expiry-{}", Uuid::new_v4()));
+        let client = FieldClient::open(&dir).expect("open the device store");
+        Handheld {
+            client: Arc::new(client),
+            dir,
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
+    ) -> Result<T, ClientError> {
+        let client = Arc::clone(&self.client);
+        tokio::task::spawn_blocking(move || f(&client))
+            .await
+            .expect("device task")
+    }
+
+    async fn sign_in(&self, server: &TestServer, user: &'static str) {
+        let url = server.base_url.clone();
+        self.run(move |c| c.sign_in(&url, user, PASSWORD, "Truck 4"))
+            .await
+            .expect("sign in");
+    }
+
+    async fn sync(&self) -> Result<SyncReport, ClientError> {
+        self.run(|c| c.sync()).await
+    }
+
+    /// Puts the signed-in account in the state of a handheld that was offline for longer than
+    /// its tokens live: an access token past its `exp` and a refresh token the server issued a
+    /// month ago that expired yesterday. (Set directly, rather than waiting a month.)
+    async fn expire_tokens(&self, server: &TestServer) {
+        let account = self.client.account().expect("account").expect("signed in");
+        let user = server
+            .store()
+            .get_user_by_username(server.utility.id, &account.username)
+            .await
+            .expect("user");
+        let secret = format!(
+            "{REFRESH_PREFIX}{}",
+            Uuid::new_v4().simple().to_string().repeat(2)
+        );
+        server
+            .store()
+            .start_refresh_family(
+                server.utility.id,
+                &NewRefreshToken {
+                    token_hash: hash_refresh_token(&secret),
+                    family_id: Uuid::new_v4(),
+                    user_id: user.id,
+                    device_id: account.device_id.parse().expect("device id"),
+                    created_at: Utc::now() - Duration::days(31),
+                    expires_at: Utc::now() - Duration::days(1),
+                },
+            )
+            .await
+            .expect("an expired refresh token");
+        let (access, exp) = self.stale_access_token(server).await;
+        self.set_tokens(&access, exp, Some(&secret)).await;
+    }
+
+    /// An access token whose `exp` passed a month ago, signed as the server signs them, and
+    /// that `exp` (seconds).
+    async fn stale_access_token(&self, server: &TestServer) -> (String, u64) {
+        let account = self.client.account().expect("account").expect("signed in");
+        let user = server
+            .store()
+            .get_user_by_username(server.utility.id, &account.username)
+            .await
+            .expect("user");
+        let mut claims =
+            server
+                .state
+                .tokens
+                .access_claims(user.id, user.utility_id, user.role, &user.username);
+        claims.iat -= 31 * 24 * 3600;
+        claims.exp = claims.iat + 900;
+        let token = server.state.tokens.sign(&claims).expect("signs");
+        (token, claims.exp)
+    }
+
+    /// Overwrites the signed-in account's tokens in the device database; the device believes
+    /// the access token expires at `expires_at_secs`. `refresh`: `None` keeps the stored one.
+    async fn set_tokens(&self, access: &str, expires_at_secs: u64, refresh: Option<&str>) {
+        let url = format!(
+            "sqlite://{}",
+            self.dir
+                .join(fieldline_core::client::DATABASE_FILE)
+                .display()
+        );
+        let mut db = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the device database");
+        let expires_at_ms = i64::try_from(expires_at_secs).expect("seconds") * 1000;
+        sqlx::query(
+            "UPDATE tokens SET access_token = $1, expires_at = $2, \
+             refresh_token = COALESCE($3, refresh_token) \
+             WHERE account_id = (SELECT account_id FROM session)",
+        )
+        .bind(access)
+        .bind(expires_at_ms)
+        .bind(refresh)
+        .execute(&mut db)
+        .await
+        .expect("set the device's tokens");
+        db.close().await.expect("close");
+    }
+}
+
+impl Drop for Handheld {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn order_for(server: &TestServer, office: &str, assignee: &str) -> String {
+    let (_, meter) = metered_premise(server, &server.utility).await;
+    let created = server
+        .post_json(
+            "/api/v1/orders",
+            Some(office),
+            &json!({"order_type": "cycle_read", "meter_id": meter.id, "assignee": assignee}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json()["id"].as_str().expect("id").to_string()
+}
+
+/// The status the server derives for an order.
+async fn server_status(server: &TestServer, office: &str, order: &str) -> String {
+    let view = server
+        .get(&format!("/api/v1/orders/{order}"), Some(office))
+        .await;
+    assert_eq!(view.status, 200, "{}", view.text);
+    view.json()["derived"]["status"]
+        .as_str()
+        .expect("status")
+        .to_string()
+}
+
+/// The status the handheld shows for an order.
+async fn device_status(handheld: &Handheld, order: &str) -> String {
+    let order = order.to_string();
+    let summaries = handheld.run(|c| c.orders()).await.expect("orders");
+    let summary = summaries
+        .into_iter()
+        .find(|s| s.order_id == order)
+        .expect("the handheld holds the order");
+    serde_json::to_value(summary.status)
+        .expect("status")
+        .as_str()
+        .expect("a name")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_that_expire_offline_cost_no_work_and_the_same_user_syncs_after_signing_in() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let order = order_for(&server, &office, "reader1").await;
+    let handheld = Handheld::open();
+    handheld.sign_in(&server, "reader1").await;
+    assert_eq!(handheld.sync().await.expect("first sync").new_orders, 1);
+    let assigned = server_status(&server, &office, &order).await;
+
+    handheld.expire_tokens(&server).await;
+    let id = order.clone();
+    handheld
+        .run(move |c| c.en_route(&id))
+        .await
+        .expect("work goes on with expired tokens");
+    let refused = handheld.sync().await;
+    assert!(
+        matches!(refused, Err(ClientError::Unauthorized(_))),
+        "{refused:?}"
+    );
+    let id = order.clone();
+    handheld
+        .run(move |c| c.arrive(&id))
+        .await
+        .expect("work goes on after a refused sync");
+    let status = handheld.run(|c| c.status()).await.expect("status");
+    assert!(status.sign_in_needed);
+    assert_eq!(status.pending_orders, 1, "every edit is kept: {status:?}");
+    assert_eq!(
+        server_status(&server, &office, &order).await,
+        assigned,
+        "nothing reached the server"
+    );
+
+    handheld.sign_in(&server, "reader1").await;
+    let report = handheld.sync().await.expect("sync after signing in");
+    assert!(report.uploaded_changes >= 2, "{report:?}");
+    let status = handheld.run(|c| c.status()).await.expect("status");
+    assert_eq!((status.pending_changes, status.sign_in_needed), (0, false));
+    assert_eq!(
+        server_status(&server, &office, &order).await,
+        device_status(&handheld, &order).await,
+        "the server holds the offline work"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_user_on_the_handheld_neither_uploads_nor_loses_the_first_users_work() {
+    let server = TestServer::start().await;
+    server
+        .add_user(&server.utility, "reader2", fieldline_core::Role::Reader)
+        .await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let first = order_for(&server, &office, "reader1").await;
+    let second = order_for(&server, &office, "reader2").await;
+    let handheld = Handheld::open();
+    handheld.sign_in(&server, "reader1").await;
+    handheld.sync().await.expect("first sync");
+    let assigned = server_status(&server, &office, &first).await;
+    handheld.expire_tokens(&server).await;
+    let id = first.clone();
+    handheld
+        .run(move |c| c.en_route(&id))
+        .await
+        .expect("offline work");
+
+    // reader2 takes the handheld and signs in: their sync carries none of reader1's work.
+    handheld.sign_in(&server, "reader2").await;
+    let report = handheld.sync().await.expect("reader2 syncs");
+    assert_eq!(report.uploaded_changes, 0, "{report:?}");
+    assert_eq!(report.new_orders, 1, "reader2 gets their own order");
+    let orders = handheld.run(|c| c.orders()).await.expect("orders");
+    let shown: Vec<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(
+        shown,
+        [second.as_str()],
+        "reader2 sees only their own order"
+    );
+    let status = handheld.run(|c| c.status()).await.expect("status");
+    assert_eq!(status.waiting_users, ["reader1"], "{status:?}");
+    assert_eq!(server_status(&server, &office, &first).await, assigned);
+
+    // reader1 comes back: their work syncs as theirs.
+    handheld.sign_in(&server, "reader1").await;
+    let report = handheld.sync().await.expect("reader1 syncs");
+    assert_eq!(report.uploaded_changes, 1, "{report:?}");
+    assert_eq!(
+        server_status(&server, &office, &first).await,
+        device_status(&handheld, &first).await
+    );
+    assert_ne!(server_status(&server, &office, &first).await, assigned);
+    let status = handheld.run(|c| c.status()).await.expect("status");
+    assert!(status.waiting_users.is_empty(), "{status:?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_token_is_renewed_with_the_refresh_token_without_a_sign_in() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let order = order_for(&server, &office, "reader1").await;
+    let handheld = Handheld::open();
+    handheld.sign_in(&server, "reader1").await;
+    handheld.sync().await.expect("first sync");
+
+    // The device knows its access token expired: it refreshes before syncing.
+    let (stale, exp) = handheld.stale_access_token(&server).await;
+    handheld.set_tokens(&stale, exp, None).await;
+    let id = order.clone();
+    handheld.run(move |c| c.en_route(&id)).await.expect("work");
+    let report = handheld.sync().await.expect("renewed and synced");
+    assert_eq!(report.uploaded_changes, 1, "{report:?}");
+
+    // The device clock is wrong and believes the stale token is good: the server answers
+    // `token_expired`, the device refreshes once and retries.
+    let far_future = exp + 10 * 365 * 24 * 3600;
+    handheld.set_tokens(&stale, far_future, None).await;
+    let id = order.clone();
+    handheld.run(move |c| c.arrive(&id)).await.expect("work");
+    let report = handheld.sync().await.expect("refreshed on 401 and retried");
+    assert_eq!(report.uploaded_changes, 1, "{report:?}");
+    let status = handheld.run(|c| c.status()).await.expect("status");
+    assert_eq!((status.pending_changes, status.sign_in_needed), (0, false));
+    assert_eq!(
+        server_status(&server, &office, &order).await,
+        device_status(&handheld, &order).await
+    );
+    server.stop().await;
+}
