@@ -1,5 +1,5 @@
-//! Middleware on every response: security headers, and request metrics labelled by route
-//! template and status.
+//! Middleware on every response: security headers, `Connection: close` after refusing a body, and
+//! request metrics labelled by route template and status.
 
 use crate::http::AppState;
 use crate::metrics::RequestLabels;
@@ -36,6 +36,28 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     );
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Says `Connection: close` on an error answer to a request that carried a body. A handler that
+/// refuses early (no token, over a limit) never reads the body, and the server then closes the
+/// connection rather than read an unwanted upload; telling the client keeps it from reusing the
+/// connection for its next request (a device's refresh right after a refused sync).
+pub async fn close_after_refused_body(request: Request, next: Next) -> Response {
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if has_body && (status.is_client_error() || status.is_server_error()) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// The whole application: every route, JSON fallbacks for unknown paths and methods, the body
-/// limit, security headers, metrics and request ids.
+/// limit, security headers, `Connection: close` after refusing a body, metrics and request ids.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::routes())
@@ -25,6 +25,9 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(
+            middleware::close_after_refused_body,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::track_metrics,

@@ -359,3 +359,27 @@ async fn the_server_log_holds_no_password_token_or_customer_data() {
     drop(server);
     data.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_refused_upload_tells_the_client_the_connection_closes() {
+    let server = TestServer::start().await;
+    let refused = server
+        .post_raw(
+            "/api/v1/sync",
+            None,
+            Some(fieldline_core::sync::wire::CONTENT_TYPE),
+            vec![0; 4096],
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{}", refused.text);
+    // The body was never read: a client must not send its next request on this connection.
+    assert_eq!(refused.header("connection").as_deref(), Some("close"));
+    let plain = server.get("/api/v1/me", None).await;
+    assert_eq!(plain.status, 401);
+    assert_eq!(
+        plain.header("connection"),
+        None,
+        "no body, nothing to close for"
+    );
+    server.stop().await;
+}
