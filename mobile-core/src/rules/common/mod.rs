@@ -16,6 +16,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &lifecycle::Sequence,
     &lifecycle::StartedBeforeComplete,
     &lifecycle::CompletionTime,
+    &crate::rules::steps::Step,
     &codes::NotDoneReason,
     &codes::CompletionCode,
     &plausibility::DeviceTime,
