@@ -24,6 +24,7 @@ pub struct Row {
     user: &'static str,
     at_ms: i64,
     gps: bool,
+    far: bool,
     office: fn(&mut OfficeData),
     reference: fn(&mut ReferenceData),
     follow_ups: Option<&'static [FollowUpKind]>,
@@ -40,6 +41,7 @@ pub fn row(name: &'static str, action: FieldAction, expect: Expect) -> Row {
         user: READER,
         at_ms: 1_000,
         gps: true,
+        far: false,
         office: |_| {},
         reference: |_| {},
         follow_ups: None,
@@ -73,6 +75,11 @@ impl Row {
         self.gps = false;
         self
     }
+    /// Captured about 1.1 km from the premise.
+    pub fn far(mut self) -> Self {
+        self.far = true;
+        self
+    }
     /// Changes the fixture order.
     pub fn office(mut self, tweak: fn(&mut OfficeData)) -> Self {
         self.office = tweak;
@@ -102,6 +109,10 @@ pub fn run(order_type: OrderType, rows: Vec<Row>) {
         let mut ctx = context(row.user, row.at_ms);
         if !row.gps {
             ctx.gps = None;
+        } else if row.far
+            && let Some(fix) = ctx.gps.as_mut()
+        {
+            fix.point.lat += 0.01;
         }
         let got = rules::check(
             &order,

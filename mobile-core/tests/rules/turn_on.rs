@@ -40,6 +40,7 @@ fn turn_on_rules_table() {
     run(OrderType::TurnOn, vec![
         row("serial matches", verified(), Accepted(&[])),
         row("serial matches ignoring case", cap(Capture::MeterVerified { serial: " sn1 ".into() }), Accepted(&[])),
+        row("a capture far from the premise is flagged", verified(), Accepted(&["off_site_capture"])).far(),
         row("serial differs", cap(Capture::MeterVerified { serial: "SN2".into() }), Refused("service.serial", "capture.serial")),
         row("no use while off", read("1000", 0), Accepted(&["zero_read"])),
         row("complete before starting", complete(None), Refused("common.started_before_complete", "action")).status(Status::OnSite).after(full_turn_on()),
