@@ -56,6 +56,7 @@ mod work;
 pub use common::receipt_time_flag;
 pub use display::display_limits;
 pub use severity::{Severity, worst_validation};
+pub use steps::{Requirements, StepHelp, requirements, step_help, steps_for};
 
 use crate::action::{ActionContext, FieldAction};
 use crate::model::OrderType;
