@@ -3,7 +3,6 @@
 //! leak or a meter-test (or repair, or re-read) recommendation proposes the follow-up order.
 
 use crate::capture::{Capture, Findings, LeakSide, Recommendation};
-use crate::document::MAX_TEXT_BYTES;
 use crate::outcome::{Flag, FlowRate, FollowUpKind, FollowUpProposal, Refusal};
 use crate::rules::work::{Work, all_registers_read, missing};
 use crate::rules::{Rule, cycle_read};
@@ -78,16 +77,13 @@ rule! {
 }
 
 rule! {
-    /// `high_bill.findings`: advice fits in a note; a moving leak indicator is flagged, and a
+    /// `high_bill.findings`: a moving leak indicator is flagged, and a
     /// utility-side leak or a recommendation that needs a crew proposes its follow-up.
     FindingsRule = "high_bill.findings" on ["capture"], |id, input, out| {
         let Some(Capture::Investigation(findings)) = input.action.capture() else {
             return Ok(());
         };
-        let Findings { advice, leak_indicator_moving, visible_leak, recommendation, .. } = findings;
-        if advice.as_ref().is_some_and(|a| a.len() > MAX_TEXT_BYTES) {
-            return Err(Refusal::new(id, "capture.advice", format!("Keep the advice under {MAX_TEXT_BYTES} bytes.")));
-        }
+        let Findings { leak_indicator_moving, visible_leak, recommendation, .. } = findings;
         if *leak_indicator_moving {
             out.flags.push(Flag {
                 detail: Some("leak indicator moving with fixtures off".into()),

@@ -53,7 +53,7 @@ mod turn_off;
 mod turn_on;
 mod work;
 
-pub use common::receipt_time_flag;
+pub use common::{MAX_ID_BYTES, MAX_ITEMS, MAX_PHOTOS, receipt_time_flag};
 pub use display::display_limits;
 pub use severity::{Severity, worst_validation};
 pub use steps::{Requirements, StepHelp, requirements, step_help, steps_for};

@@ -11,5 +11,6 @@ mod investigation;
 mod properties;
 mod readings;
 mod service;
+mod sizes;
 mod table;
 mod turn_on;
