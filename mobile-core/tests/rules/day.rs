@@ -420,3 +420,28 @@ fn a_field_found_report_without_a_photo_creates_nothing() {
         "{refused}"
     );
 }
+
+#[test]
+fn the_server_judging_each_entry_again_reaches_the_same_assessment() {
+    let mut day = Day::new(OrderType::Reconnect, |o| {
+        o.details.recorded_seal = Some("FL004521".into())
+    });
+    day.arrive();
+    day.go(cap(Capture::SealFound {
+        number: Some("FL000001".into()),
+        condition: SealCondition::Intact,
+    }));
+    day.go(read("1020", 0));
+    day.go(valve(ValvePosition::On, None));
+    day.go(leak_check(true, Some(LeakResolution::LeftOff)));
+    day.go(customer(true, true, false));
+    day.go(complete(None));
+    let record = day.doc.record().expect("record");
+    for entry in &record.field {
+        let judged = day
+            .doc
+            .judge_field_entry(entry, &day.reference)
+            .expect("judge");
+        assert_eq!(judged.as_ref(), Ok(&entry.assessment), "{}", entry.action.name());
+    }
+}
