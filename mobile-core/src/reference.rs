@@ -450,6 +450,38 @@ mod tests {
     }
 
     #[test]
+    fn service_policy_fields_missing_from_json_take_the_defaults() {
+        let policy: Policy = serde_json::from_str(
+            r#"{"disconnect": {"cutoff_hour": 14, "moratorium_areas": ["north"]}}"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(policy.disconnect.cutoff_hour, 14);
+        assert_eq!(
+            policy.disconnect.moratorium_areas,
+            vec!["north".to_string()]
+        );
+        assert_eq!(policy.disconnect.notice_days, 10);
+        assert_eq!(policy.seal_format, SealFormat::default());
+        assert!(policy.turn_off_seal_required);
+    }
+
+    #[test]
+    fn reference_data_from_before_the_service_lists_still_reads() {
+        let mut json = serde_json::to_value(ReferenceData::default()).unwrap_or_default();
+        for key in [
+            "exchange_reasons",
+            "problem_codes",
+            "checklists",
+            "meter_stock",
+        ] {
+            json.as_object_mut().map(|o| o.remove(key));
+        }
+        let old: ReferenceData = serde_json::from_value(json).expect("older reference data");
+        assert!(old.checklists.is_empty() && old.meter_stock.is_empty());
+        assert_eq!(old.skip_codes, ReferenceData::default().skip_codes);
+    }
+
+    #[test]
     fn codes_restricted_to_a_type_are_unknown_elsewhere() {
         let reference = ReferenceData::default();
         assert!(

@@ -442,6 +442,11 @@ fn the_server_judging_each_entry_again_reaches_the_same_assessment() {
             .doc
             .judge_field_entry(entry, &day.reference)
             .expect("judge");
-        assert_eq!(judged.as_ref(), Ok(&entry.assessment), "{}", entry.action.name());
+        assert_eq!(
+            judged.as_ref(),
+            Ok(&entry.assessment),
+            "{}",
+            entry.action.name()
+        );
     }
 }
