@@ -135,6 +135,7 @@ pub struct Derived {
     /// Reason of the not-done entry that set the status.
     pub not_done_reason: Option<String>,
     /// Follow-up orders the field work calls for, one per proposing entry and kind, sorted.
+    #[serde(default)]
     pub follow_ups: Vec<FollowUp>,
 }
 
