@@ -29,7 +29,7 @@ rule! {
             return Err(missing(id, "seal_removed", "remove the seal and key its number"));
         }
         if !work.has(|c| matches!(c, Capture::Customer { notified: true, .. })) {
-            return Err(missing(id, "customer", "notify the customer that service is on"));
+            return Err(missing(id, "customer", "tell the customer what was done and record it"));
         }
         if !work.has_photo(&[]) {
             return Err(missing(id, "photos", "take a photo of the meter setting"));
