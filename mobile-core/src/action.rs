@@ -2,6 +2,7 @@
 //! engine, then written into the document as an entry that carries the action itself, so the
 //! server can judge the same action again against the document as the device saw it.
 
+use crate::capture::Capture;
 use crate::model::{GpsFix, ReadMethod, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,10 @@ pub enum PhotoKind {
     Notice,
     /// Anything else.
     Other,
+    /// The meter (serial, setting), e.g. old and new meter of an exchange.
+    Meter,
+    /// Evidence for an inspection finding.
+    Evidence,
 }
 
 /// A reference to a photo by the SHA-256 of its bytes (the photo itself travels separately).
@@ -107,6 +112,18 @@ pub enum FieldAction {
         /// Photos required by some outcomes.
         photos: Vec<PhotoRef>,
     },
+    /// One step of a service order's work, typed by what it captures (seal, valve, leak
+    /// check, exchange, checklist...).
+    Capture {
+        /// What was captured.
+        capture: Capture,
+        /// Photos taken with it (some steps require one).
+        #[serde(default)]
+        photos: Vec<PhotoRef>,
+        /// A note that goes with it.
+        #[serde(default)]
+        note: Option<String>,
+    },
     /// The work could not be done.
     NotDone {
         /// Why (`no_access`, `customer_refused`...).
@@ -131,7 +148,16 @@ impl FieldAction {
             FieldAction::Note { .. } => "note",
             FieldAction::Photo { .. } => "photo",
             FieldAction::Complete { .. } => "complete",
+            FieldAction::Capture { .. } => "capture",
             FieldAction::NotDone { .. } => "not_done",
+        }
+    }
+
+    /// The captured step, for `Capture` actions.
+    pub fn capture(&self) -> Option<&Capture> {
+        match self {
+            FieldAction::Capture { capture, .. } => Some(capture),
+            _ => None,
         }
     }
 
@@ -140,7 +166,8 @@ impl FieldAction {
         match self {
             FieldAction::Reading { photos, .. }
             | FieldAction::Skip { photos, .. }
-            | FieldAction::Complete { photos, .. } => photos.iter().collect(),
+            | FieldAction::Complete { photos, .. }
+            | FieldAction::Capture { photos, .. } => photos.iter().collect(),
             FieldAction::Photo { photo } => vec![photo],
             _ => Vec::new(),
         }

@@ -2,9 +2,11 @@
 //! rule is written once. The default build has no I/O: model, documents, rules, status.
 
 pub mod action;
+pub mod capture;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod document;
+pub mod field_found;
 pub mod model;
 pub mod outcome;
 pub mod record;
@@ -14,8 +16,12 @@ pub mod status;
 pub mod sync;
 
 pub use action::{ActionContext, FieldAction, OfficeAction, PhotoKind, PhotoRef, ReadingInput};
+pub use capture::*;
 pub use document::{DocumentError, WorkOrderDoc};
 pub use model::*;
-pub use outcome::{Assessment, Flag, Need, ReadingOutcome, Refusal, Validation};
+pub use outcome::{
+    Assessment, Flag, FlowRate, FollowUpKind, FollowUpProposal, Need, ReadingOutcome, Refusal,
+    Validation,
+};
 pub use record::{Causality, FieldEntry, OfficeEntry, OrderRecord, Origin};
-pub use status::{Derived, OrderException, Status, derive};
+pub use status::{Derived, FollowUp, OrderException, Status, derive};

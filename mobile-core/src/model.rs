@@ -315,9 +315,78 @@ pub struct OfficeData {
     pub meter: Option<MeterSnapshot>,
     /// Free-text instructions to the crew.
     pub instructions: Option<String>,
+    /// What the order's type needs beyond the common envelope (original reader, recorded
+    /// seal, checklist, stock). Absent in documents written before it existed.
+    #[serde(default, skip_serializing_if = "OrderDetails::is_empty")]
+    pub details: OrderDetails,
+}
+
+wire_enum! {
+    /// Which special read an order is.
+    SpecialReadKind {
+        /// The new customer's opening read.
+        MoveIn = "move_in",
+        /// The leaving customer's final read.
+        MoveOut = "move_out",
+        /// A control read (checking a reading, no customer change).
+        Control = "control",
+    }
+}
+
+/// A checklist template an inspection must answer, by id and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistRef {
+    /// Template id in the reference data.
+    pub template: String,
+    /// The version to answer.
+    pub version: u32,
+}
+
+/// Order-type-specific dispatch data. Every field is optional: an order type reads the ones it
+/// needs. What a device must not know (the disputed value of a blind re-read) is never here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderDetails {
+    /// A supervisor's audit re-read: it must be done by another reader than the original.
+    pub audit: bool,
+    /// Username of the reader whose read is being checked (re-reads).
+    pub original_reader: Option<String>,
+    /// Which special read.
+    pub special_read: Option<SpecialReadKind>,
+    /// The seal or lock number recorded when service was shut off (reconnect, turn-on).
+    pub recorded_seal: Option<String>,
+    /// Seal numbers already used elsewhere, as the office knew when it dispatched.
+    pub used_seals: Vec<String>,
+    /// The service area (for weather moratoriums on disconnects).
+    pub service_area: Option<String>,
+    /// The checklist an inspection answers.
+    pub checklist: Option<ChecklistRef>,
+    /// Serials of meters issued for this order (meter exchange), besides the reference stock.
+    pub issued_meters: Vec<String>,
+}
+
+impl OrderDetails {
+    /// Nothing set: not written into documents, so older layouts stay as they were.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderDetails::default()
+    }
 }
 
 impl OfficeData {
+    /// The same order with what a blind re-read must not reveal removed: previous reads,
+    /// their dates and the limits of every register.
+    pub fn blind(mut self) -> Self {
+        if let Some(meter) = self.meter.as_mut() {
+            for register in &mut meter.registers {
+                register.previous_read = None;
+                register.previous_read_at = None;
+                register.low_limit = None;
+                register.high_limit = None;
+            }
+        }
+        self
+    }
+
     /// The register with this number, if the order targets a meter that has it.
     pub fn register(&self, number: u32) -> Option<&Register> {
         self.meter

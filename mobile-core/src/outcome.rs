@@ -91,6 +91,61 @@ pub struct Assessment {
     pub readings: Vec<ReadingOutcome>,
     /// Flags for the office.
     pub flags: Vec<Flag>,
+    /// New work the outcome calls for; the server creates each once, keyed by the entry id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_ups: Vec<FollowUpProposal>,
+    /// The flow a low-flow test measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<FlowRate>,
+}
+
+/// The kind of follow-up order an outcome proposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpKind {
+    /// An inspection (tamper, unauthorized use, seal mismatch).
+    Inspection,
+    /// A meter test or exchange.
+    MeterTest,
+    /// A repair crew for a utility-side leak.
+    UtilityRepair,
+    /// Another (blind) re-read.
+    ReRead,
+}
+
+/// New work an accepted action calls for (stored with the entry; the server turns it into an
+/// order exactly once).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FollowUpProposal {
+    /// What kind of order.
+    pub kind: FollowUpKind,
+    /// Why (`seal_mismatch`, `utility_side_leak`, `meter_test_recommended`).
+    pub reason: String,
+}
+
+impl FollowUpProposal {
+    /// A proposal of `kind` for `reason`.
+    pub fn new(kind: FollowUpKind, reason: &str) -> Self {
+        FollowUpProposal {
+            kind,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// A flow measured over an interval, computed exactly from two keyed readings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRate {
+    /// The register read.
+    pub register: u32,
+    /// Volume between the readings, in register units × 10^-`decimals`.
+    pub volume_units: i64,
+    /// Decimals of `volume_units` (the register's dials right of the decimal).
+    pub decimals: u32,
+    /// Milliseconds between the readings.
+    pub duration_ms: i64,
+    /// Flow per minute, in thousandths of a register unit, rounded down.
+    pub per_minute_milli: i64,
 }
 
 /// Why an action was refused: the rule that failed and the field to fix.

@@ -2,6 +2,14 @@
 //! a device, so it is versioned plain data delivered to devices (not a CRDT document), and every
 //! field entry records the version it was checked under.
 
+mod service;
+
+pub(crate) use service::civil_from_days;
+pub use service::{
+    ChecklistTemplate, DisconnectPolicy, LeakCheckPolicy, Question, QuestionKind, SealFormat,
+    StockMeter,
+};
+
 use crate::model::OrderType;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +31,18 @@ pub struct ReferenceData {
     pub completion_codes: Vec<CodeDef>,
     /// Why an order could not be done.
     pub not_done_reasons: Vec<CodeDef>,
+    /// Why a meter is exchanged.
+    #[serde(default)]
+    pub exchange_reasons: Vec<CodeDef>,
+    /// Problems a crew may report as a field-found order (`leak`, `damaged_box`).
+    #[serde(default)]
+    pub problem_codes: Vec<CodeDef>,
+    /// Inspection checklists, every version that may still be answered.
+    #[serde(default)]
+    pub checklists: Vec<ChecklistTemplate>,
+    /// Meters in stock that an exchange may install.
+    #[serde(default)]
+    pub meter_stock: Vec<StockMeter>,
 }
 
 /// One code of a code list.
@@ -187,6 +207,14 @@ pub struct Policy {
     /// A device time earlier than the order's creation by more than this raises
     /// `implausible_device_time`, in milliseconds (device clocks drift a little).
     pub device_clock_tolerance_ms: i64,
+    /// When a disconnect may go ahead.
+    pub disconnect: DisconnectPolicy,
+    /// The format of seal and lock numbers.
+    pub seal_format: SealFormat,
+    /// A turn-off must put a lock or seal on.
+    pub turn_off_seal_required: bool,
+    /// What a moving leak indicator at turn-on or reconnect calls for.
+    pub leak_check: LeakCheckPolicy,
 }
 
 impl Default for Policy {
@@ -200,6 +228,10 @@ impl Default for Policy {
             max_reader_codes: 3,
             off_site_distance_m: 200.0,
             device_clock_tolerance_ms: 5 * 60 * 1000,
+            disconnect: DisconnectPolicy::default(),
+            seal_format: SealFormat::default(),
+            turn_off_seal_required: true,
+            leak_check: LeakCheckPolicy::LeaveOff,
         }
     }
 }
@@ -209,6 +241,8 @@ impl ReferenceData {
     /// reader, trouble, completion and not-done codes.
     pub fn default_water() -> Self {
         let cycle = [OrderType::CycleRead];
+        let disconnect = [OrderType::Disconnect];
+        let inspection = [OrderType::Inspection];
         ReferenceData {
             version: 1,
             policy: Policy::default(),
@@ -254,6 +288,14 @@ impl ReferenceData {
                 CodeDef::new("skipped", "Skipped with a code").only_for(&cycle),
                 CodeDef::new("completed", "Work completed"),
                 CodeDef::new("completed_with_issue", "Completed, issue noted"),
+                CodeDef::new("locked", "Service cut and locked").only_for(&disconnect),
+                CodeDef::new("held_medical", "Held: medical claim on site")
+                    .raising("held_medical")
+                    .only_for(&disconnect),
+                CodeDef::new("tamper_confirmed", "Tamper confirmed")
+                    .raising("tamper")
+                    .only_for(&inspection),
+                CodeDef::new("no_violation", "No violation found").only_for(&inspection),
             ],
             not_done_reasons: vec![
                 CodeDef::new("no_access", "No access"),
@@ -263,8 +305,28 @@ impl ReferenceData {
                 CodeDef::new("equipment", "Equipment or material missing"),
                 CodeDef::new("out_of_time", "Out of time"),
                 CodeDef::new("wrong_address", "Wrong or unknown address"),
+                CodeDef::new("customer_paid", "Customer showed proof of payment")
+                    .only_for(&disconnect),
+                CodeDef::new("meter_not_in_stock", "No suitable meter on the truck")
+                    .only_for(&[OrderType::MeterExchange]),
                 CodeDef::new("other", "Other").with_note(),
             ],
+            exchange_reasons: vec![
+                CodeDef::new("stopped", "Meter stopped"),
+                CodeDef::new("damaged", "Meter damaged"),
+                CodeDef::new("age", "Scheduled replacement (age)"),
+                CodeDef::new("accuracy", "Failed accuracy test"),
+                CodeDef::new("upsize", "Size change").with_note(),
+            ],
+            problem_codes: vec![
+                CodeDef::new("leak", "Leak").raising("leak"),
+                CodeDef::new("damaged_box", "Damaged meter box"),
+                CodeDef::new("meter_not_in_records", "Meter not in records"),
+                CodeDef::new("illegal_connection", "Possible illegal connection").raising("tamper"),
+                CodeDef::new("other", "Other").with_note(),
+            ],
+            checklists: vec![default_tamper_checklist()],
+            meter_stock: Vec::new(),
         }
     }
 
@@ -291,6 +353,57 @@ impl ReferenceData {
     /// The not-done reason `code` for `order_type`, if known.
     pub fn not_done_reason(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
         find_code(&self.not_done_reasons, code, order_type)
+    }
+}
+
+/// The default tamper / unauthorized-use inspection checklist, version 1.
+fn default_tamper_checklist() -> ChecklistTemplate {
+    let question = |id: &str, label: &str, kind: QuestionKind, required: bool| Question {
+        id: id.into(),
+        label: label.into(),
+        kind,
+        required,
+    };
+    ChecklistTemplate {
+        id: "tamper".into(),
+        version: 1,
+        title: "Tamper and unauthorized use".into(),
+        questions: vec![
+            question("seal_intact", "Seal intact?", QuestionKind::YesNo, true),
+            question("meter_present", "Meter present?", QuestionKind::YesNo, true),
+            question("bypass_found", "Bypass found?", QuestionKind::YesNo, true),
+            question(
+                "service_condition",
+                "Service condition",
+                QuestionKind::Choice(vec!["good".into(), "fair".into(), "poor".into()]),
+                true,
+            ),
+            question("remarks", "Remarks", QuestionKind::Text, false),
+        ],
+    }
+}
+
+impl ReferenceData {
+    /// The checklist template `id` at `version`, if delivered.
+    pub fn checklist(&self, id: &str, version: u32) -> Option<&ChecklistTemplate> {
+        self.checklists
+            .iter()
+            .find(|t| t.id == id && t.version == version)
+    }
+
+    /// The exchange reason `code`, if known.
+    pub fn exchange_reason(&self, code: &str) -> Option<&CodeDef> {
+        find_code(&self.exchange_reasons, code, OrderType::MeterExchange)
+    }
+
+    /// The field-found problem `code`, if known.
+    pub fn problem_code(&self, code: &str) -> Option<&CodeDef> {
+        find_code(&self.problem_codes, code, OrderType::FieldFound)
+    }
+
+    /// The meter in stock with this serial, if any.
+    pub fn stock_meter(&self, serial: &str) -> Option<&StockMeter> {
+        self.meter_stock.iter().find(|m| m.serial == serial)
     }
 }
 
@@ -334,6 +447,38 @@ mod tests {
         assert_eq!(policy.bands.very_high_pct, 200);
         assert_eq!(policy.bands.very_low_pct, 50);
         assert_eq!(policy.max_reader_codes, 3);
+    }
+
+    #[test]
+    fn service_policy_fields_missing_from_json_take_the_defaults() {
+        let policy: Policy = serde_json::from_str(
+            r#"{"disconnect": {"cutoff_hour": 14, "moratorium_areas": ["north"]}}"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(policy.disconnect.cutoff_hour, 14);
+        assert_eq!(
+            policy.disconnect.moratorium_areas,
+            vec!["north".to_string()]
+        );
+        assert_eq!(policy.disconnect.notice_days, 10);
+        assert_eq!(policy.seal_format, SealFormat::default());
+        assert!(policy.turn_off_seal_required);
+    }
+
+    #[test]
+    fn reference_data_from_before_the_service_lists_still_reads() {
+        let mut json = serde_json::to_value(ReferenceData::default()).unwrap_or_default();
+        for key in [
+            "exchange_reasons",
+            "problem_codes",
+            "checklists",
+            "meter_stock",
+        ] {
+            json.as_object_mut().map(|o| o.remove(key));
+        }
+        let old: ReferenceData = serde_json::from_value(json).expect("older reference data");
+        assert!(old.checklists.is_empty() && old.meter_stock.is_empty());
+        assert_eq!(old.skip_codes, ReferenceData::default().skip_codes);
     }
 
     #[test]

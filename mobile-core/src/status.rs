@@ -3,7 +3,8 @@
 //! seen which), so every replica with the same changes derives the same answer.
 
 use crate::action::{FieldAction, OfficeAction};
-use crate::model::Timestamp;
+use crate::model::{Source, Timestamp};
+use crate::outcome::FollowUpKind;
 use crate::record::{Causality, FieldEntry, OfficeEntry, OrderRecord, Origin};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -133,6 +134,21 @@ pub struct Derived {
     pub completion_code: Option<String>,
     /// Reason of the not-done entry that set the status.
     pub not_done_reason: Option<String>,
+    /// Follow-up orders the field work calls for, one per proposing entry and kind, sorted.
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// A follow-up order an entry's outcome calls for. `entry_id` and `kind` identify it, so the
+/// server creates it once however often the entry is synced.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// What kind of order.
+    pub kind: FollowUpKind,
+    /// Why.
+    pub reason: String,
+    /// The field entry that proposed it.
+    pub entry_id: String,
 }
 
 /// Derives status, assignee and exceptions from a document's record.
@@ -170,6 +186,12 @@ pub fn derive(record: &OrderRecord) -> Derived {
             .iter()
             .filter(|e| &e.context.user == user && causality.seen_by(&assigned.origin, &e.origin))
             .collect(),
+        // A field-found order is worked by the crew that found it until the office assigns it.
+        (None, None) if record.office.source == Source::FieldFound => record
+            .field
+            .iter()
+            .filter(|e| e.context.user == record.office.created_by)
+            .collect(),
         _ => Vec::new(),
     };
     order.sort_field(&mut own);
@@ -186,9 +208,10 @@ pub fn derive(record: &OrderRecord) -> Derived {
             FieldAction::Received => Status::Received,
             FieldAction::EnRoute => Status::EnRoute,
             FieldAction::Arrive => Status::OnSite,
-            FieldAction::Start | FieldAction::Reading { .. } | FieldAction::Skip { .. } => {
-                Status::InProgress
-            }
+            FieldAction::Start
+            | FieldAction::Reading { .. }
+            | FieldAction::Skip { .. }
+            | FieldAction::Capture { .. } => Status::InProgress,
             FieldAction::Pause { .. } => Status::Paused,
             FieldAction::Resume => Status::InProgress,
             FieldAction::NotDone { .. } => {
@@ -238,7 +261,26 @@ pub fn derive(record: &OrderRecord) -> Derived {
             }
             _ => None,
         },
+        follow_ups: follow_ups(record),
     }
+}
+
+/// Every follow-up the entries' outcomes propose, once per entry and kind.
+fn follow_ups(record: &OrderRecord) -> Vec<FollowUp> {
+    let mut out: Vec<FollowUp> = record
+        .field
+        .iter()
+        .flat_map(|entry| {
+            entry.assessment.follow_ups.iter().map(|p| FollowUp {
+                kind: p.kind,
+                reason: p.reason.clone(),
+                entry_id: entry.id.clone(),
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.kind == b.kind && a.entry_id == b.entry_id);
+    out
 }
 
 /// Progress never goes backwards, except pause ⇄ resume; not-done is final.

@@ -60,3 +60,48 @@ fn a_document_without_the_schema_is_refused() {
     let err = WorkOrderDoc::load(&other.save()).expect_err("not a work order");
     assert!(err.to_string().contains("schema_version"), "{err}");
 }
+
+#[test]
+fn service_order_document_layout_is_stable() {
+    let data = OfficeData {
+        order_type: OrderType::Reconnect,
+        details: OrderDetails {
+            recorded_seal: Some("FL004521".into()),
+            ..OrderDetails::default()
+        },
+        ..cycle_read_office()
+    };
+    let mut office = WorkOrderDoc::create("order-2", &data, actor(0), CREATED).expect("create");
+    office
+        .apply_office_action(
+            OfficeAction::Assign {
+                assignee: "inspector1".into(),
+                reason: None,
+            },
+            "dispatcher",
+            Timestamp(CREATED.0 + 1),
+        )
+        .expect("assign");
+    let mut device = replica(&office, actor(1));
+    device
+        .record_field_action(
+            FieldAction::Capture {
+                capture: Capture::SealFound {
+                    number: Some("FL009999".into()),
+                    condition: SealCondition::Intact,
+                },
+                photos: vec![PhotoRef {
+                    sha256: "ab".repeat(32),
+                    kind: PhotoKind::Lock,
+                }],
+                note: None,
+            },
+            ctx("inspector1", 10),
+            &reference(),
+        )
+        .expect("seal found");
+    insta::assert_json_snapshot!(
+        "work_order_document_service_v1",
+        device.to_json().expect("to json")
+    );
+}

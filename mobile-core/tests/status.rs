@@ -23,6 +23,79 @@ fn sync(a: &mut WorkOrderDoc, b: &mut WorkOrderDoc) {
     b.merge(a).expect("merge a into b");
 }
 
+/// An order of `order_type` (the cycle-read fixture retyped) created and assigned to `assignee`.
+fn assigned_of_type(order_type: OrderType, assignee: &str) -> WorkOrderDoc {
+    let data = OfficeData {
+        order_type,
+        ..cycle_read_office()
+    };
+    let mut doc = WorkOrderDoc::create("order-1", &data, actor(0), CREATED).expect("create");
+    doc.apply_office_action(
+        OfficeAction::Assign {
+            assignee: assignee.into(),
+            reason: None,
+        },
+        "dispatcher",
+        Timestamp(CREATED.0 + 1),
+    )
+    .expect("assign");
+    doc
+}
+
+#[test]
+fn every_order_type_walks_the_whole_status_model() {
+    for order_type in OrderType::ALL.iter().copied() {
+        let mut doc = assigned_of_type(order_type, "reader1");
+        let steps = [
+            (FieldAction::Received, Status::Received),
+            (FieldAction::EnRoute, Status::EnRoute),
+            (FieldAction::Arrive, Status::OnSite),
+            (FieldAction::Start, Status::InProgress),
+            (
+                FieldAction::Pause {
+                    reason: "lunch".into(),
+                },
+                Status::Paused,
+            ),
+            (FieldAction::Resume, Status::InProgress),
+            (
+                FieldAction::NotDone {
+                    reason: "no_access".into(),
+                    note: None,
+                },
+                Status::NotDone,
+            ),
+        ];
+        for (at, (action, expected)) in steps.into_iter().enumerate() {
+            field(&mut doc, action, "reader1", 10 + at as i64);
+            assert_eq!(doc.derive().unwrap().status, expected, "{order_type}");
+        }
+        doc.apply_office_action(
+            OfficeAction::Close { note: None },
+            "supervisor",
+            Timestamp(CREATED.0 + 100),
+        )
+        .expect("close");
+        assert_eq!(doc.derive().unwrap().status, Status::Closed, "{order_type}");
+
+        let mut cancelled = assigned_of_type(order_type, "reader1");
+        cancelled
+            .apply_office_action(
+                OfficeAction::Cancel {
+                    reason: "paid".into(),
+                },
+                "dispatcher",
+                Timestamp(CREATED.0 + 5),
+            )
+            .expect("cancel");
+        assert_eq!(
+            cancelled.derive().unwrap().status,
+            Status::Cancelled,
+            "{order_type}"
+        );
+    }
+}
+
 #[test]
 fn status_follows_the_crews_progress() {
     let mut office = assigned_order("reader1");

@@ -126,6 +126,7 @@ fn office(
         account: Some(account_snapshot(account)),
         meter: Some(meter_snapshot(meter)),
         instructions: None,
+        details: Default::default(),
     }
 }
 

@@ -82,6 +82,11 @@ impl FieldClient {
         &self.app_version
     }
 
+    /// The reference data (codes, policy, checklists) the rules check this device's work under.
+    pub fn reference(&self) -> &ReferenceData {
+        &self.reference
+    }
+
     /// Calls `observer` with the ids of the orders that changed after each action or sync, until
     /// the returned subscription is dropped.
     pub fn subscribe(&self, observer: impl ChangeObserver + 'static) -> Subscription {

@@ -3,14 +3,60 @@
 //! [`Rule`] trait, listed in a table per order type; a new order type adds its table to
 //! [`REGISTRY`] and the engine does not change.
 
+/// Declares a unit rule type: its id, the actions it looks at and its check. The body sees the
+/// rule id as `$id`, the input and the assessment under the names given.
+macro_rules! rule {
+    ($(#[$meta:meta])* $name:ident = $rule_id:literal on [$($action:literal),*],
+     |$id:ident, $input:ident, $out:ident| $body:block) => {
+        $(#[$meta])*
+        pub(crate) struct $name;
+
+        impl $crate::rules::Rule for $name {
+            fn id(&self) -> &'static str {
+                $rule_id
+            }
+
+            fn actions(&self) -> &'static [&'static str] {
+                &[$($action),*]
+            }
+
+            #[allow(unused_variables)]
+            fn check(
+                &self,
+                $input: &$crate::rules::Input<'_>,
+                $out: &mut $crate::outcome::Assessment,
+            ) -> Result<(), $crate::outcome::Refusal> {
+                let $id: &'static str = $rule_id;
+                $body
+            }
+        }
+    };
+}
+
 mod common;
 mod cycle_read;
+mod disconnect;
 mod display;
+mod exchange;
+mod field_found;
+mod high_bill;
+mod inspection;
+mod notice;
+mod re_read;
+mod reconnect;
+mod seal;
+mod service;
 mod severity;
+mod special_read;
+mod steps;
+mod turn_off;
+mod turn_on;
+mod work;
 
-pub use common::receipt_time_flag;
+pub use common::{MAX_ID_BYTES, MAX_ITEMS, MAX_PHOTOS, receipt_time_flag};
 pub use display::display_limits;
 pub use severity::{Severity, worst_validation};
+pub use steps::{Requirements, StepHelp, requirements, step_help, steps_for};
 
 use crate::action::{ActionContext, FieldAction};
 use crate::model::OrderType;
@@ -21,7 +67,7 @@ use crate::status::Derived;
 
 /// Version of the rule engine and its rules; recorded in every field entry. Bump it whenever a
 /// rule changes what it accepts or computes.
-pub const RULES_VERSION: u32 = 1;
+pub const RULES_VERSION: u32 = 2;
 
 /// Everything a rule may look at: the order as the acting device saw it, the action and who took
 /// it, and the reference data it is checked under.
@@ -66,23 +112,99 @@ pub trait Rule: Sync {
 }
 
 /// The rules of one order type, in the order they run (the first refusal wins, so a rule that
-/// asks for a re-key runs before one that asks for a photo).
+/// asks for a re-key runs before one that asks for a photo). Groups let types share rules (the
+/// reading rules, the seal rules) without copying them.
 #[derive(Clone, Copy)]
 pub struct RuleSet {
     /// The order type.
     pub order_type: OrderType,
-    /// Its rules.
-    pub rules: &'static [&'static dyn Rule],
+    /// Its rule groups, run in order.
+    pub groups: &'static [&'static [&'static dyn Rule]],
 }
 
 /// Rules every order type shares; they run first.
 pub static COMMON: &[&dyn Rule] = common::RULES;
 
-/// The rules of each order type. Types not listed have only the common rules so far.
-pub static REGISTRY: &[RuleSet] = &[RuleSet {
-    order_type: OrderType::CycleRead,
-    rules: cycle_read::RULES,
-}];
+/// The rules of each order type.
+pub static REGISTRY: &[RuleSet] = &[
+    RuleSet {
+        order_type: OrderType::CycleRead,
+        groups: &[cycle_read::RULES],
+    },
+    RuleSet {
+        order_type: OrderType::ReRead,
+        groups: &[re_read::BEFORE, cycle_read::READING, re_read::RULES],
+    },
+    RuleSet {
+        order_type: OrderType::SpecialRead,
+        groups: &[
+            special_read::BEFORE,
+            cycle_read::READING,
+            special_read::RULES,
+        ],
+    },
+    RuleSet {
+        order_type: OrderType::TurnOn,
+        groups: &[
+            cycle_read::READING,
+            service::RULES,
+            seal::RULES,
+            turn_on::RULES,
+        ],
+    },
+    RuleSet {
+        order_type: OrderType::TurnOff,
+        groups: &[
+            cycle_read::READING,
+            service::RULES,
+            seal::RULES,
+            turn_off::RULES,
+        ],
+    },
+    RuleSet {
+        order_type: OrderType::DisconnectNotice,
+        groups: &[notice::RULES],
+    },
+    RuleSet {
+        order_type: OrderType::Disconnect,
+        groups: &[
+            cycle_read::READING,
+            service::RULES,
+            seal::RULES,
+            disconnect::RULES,
+        ],
+    },
+    RuleSet {
+        order_type: OrderType::Reconnect,
+        groups: &[
+            cycle_read::READING,
+            service::RULES,
+            seal::RULES,
+            reconnect::RULES,
+        ],
+    },
+    RuleSet {
+        order_type: OrderType::HighBillInvestigation,
+        groups: &[cycle_read::READING, service::RULES, high_bill::RULES],
+    },
+    RuleSet {
+        order_type: OrderType::MeterExchange,
+        groups: &[service::RULES, exchange::RULES],
+    },
+    RuleSet {
+        order_type: OrderType::Inspection,
+        groups: &[
+            cycle_read::READING,
+            service::RULES,
+            seal::RULES,
+            inspection::RULES,
+        ],
+    },
+    RuleSet {
+        order_type: OrderType::FieldFound,
+        groups: &[field_found::RULES],
+    },
+];
 
 /// Every rule that runs for an order of this type, in order: the common ones, then the type's.
 pub fn rules_for(order_type: OrderType) -> impl Iterator<Item = &'static dyn Rule> {
@@ -90,7 +212,8 @@ pub fn rules_for(order_type: OrderType) -> impl Iterator<Item = &'static dyn Rul
         REGISTRY
             .iter()
             .filter(move |set| set.order_type == order_type)
-            .flat_map(|set| set.rules.iter().copied()),
+            .flat_map(|set| set.groups.iter().copied())
+            .flat_map(|group| group.iter().copied()),
     )
 }
 
@@ -130,19 +253,23 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_and_namespaced() {
-        let mut seen = HashSet::new();
         for order_type in OrderType::ALL {
+            let mut seen = HashSet::new();
             for rule in rules_for(*order_type) {
                 let id = rule.id();
                 assert!(id.contains('.'), "{id} has no group");
-                seen.insert(id);
+                assert!(seen.insert(id), "{id} runs twice for {order_type}");
             }
         }
-        let all: Vec<&str> = COMMON
-            .iter()
-            .chain(REGISTRY.iter().flat_map(|s| s.rules.iter()))
-            .map(|r| r.id())
-            .collect();
-        assert_eq!(all.len(), seen.len(), "duplicate rule ids in {all:?}");
+    }
+
+    #[test]
+    fn every_order_type_has_its_rules() {
+        for order_type in OrderType::ALL {
+            assert!(
+                REGISTRY.iter().any(|set| set.order_type == *order_type),
+                "{order_type} has no rule set"
+            );
+        }
     }
 }

@@ -67,6 +67,7 @@ pub fn cycle_read_office() -> OfficeData {
             }],
         }),
         instructions: None,
+        details: Default::default(),
     }
 }
 

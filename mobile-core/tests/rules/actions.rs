@@ -258,13 +258,14 @@ fn unassigned_order_takes_no_field_work() {
 }
 
 #[test]
-fn order_types_without_their_own_rules_get_the_common_ones() {
+fn other_order_types_get_the_common_rules_but_not_the_cycle_read_ones() {
     let mut turn_on = office(vec![usual_register()], AccountStatus::Active);
     turn_on.order_type = OrderType::TurnOn;
     let order = record(turn_on, vec![]);
     let reference = ReferenceData::default();
-    // No cycle-read "reading or skip" on a turn-on ...
-    assert!(check_on(&order, Status::InProgress, &complete(), &reference).is_ok());
+    // No cycle-read "reading or skip" on a turn-on: its own completion rule asks instead ...
+    let bare = check_on(&order, Status::InProgress, &complete(), &reference);
+    assert!(bare.is_err_and(|r| r.rule == "turn_on.completion"));
     // ... but the common rules still hold, and cycle-read-only codes are unknown there.
     let before_start = check_on(&order, Status::OnSite, &complete(), &reference);
     assert!(before_start.is_err_and(|r| r.rule == "common.started_before_complete"));

@@ -81,6 +81,7 @@ pub fn office(registers: Vec<Register>, status: AccountStatus) -> OfficeData {
             registers,
         }),
         instructions: None,
+        details: Default::default(),
     }
 }
 
@@ -188,4 +189,24 @@ pub fn check_on(
 /// Flag codes of an assessment, in order.
 pub fn flag_codes(assessment: &Assessment) -> Vec<&str> {
     assessment.flags.iter().map(|f| f.code.as_str()).collect()
+}
+
+/// A service order of `order_type` on a meter (serial `SN1`, previous read 1000, no limits), for an
+/// account that is eligible for disconnect (past due $100, notice served 20 days ago) in
+/// service area `north`. Created on a Monday at 08:13 in the default utility's time zone.
+pub fn service_office(order_type: OrderType) -> OfficeData {
+    // Service orders carry no read limits.
+    let register = register(1, (5, 0), Some(1000.0), (None, None));
+    let mut data = office(vec![register], AccountStatus::Active);
+    data.order_type = order_type;
+    data.source = Source::CallCenter;
+    data.route = None;
+    data.sequence = None;
+    if let Some(account) = data.account.as_mut() {
+        account.balance_cents = 12_000;
+        account.past_due_cents = 10_000;
+        account.notice_served_at = Some(Timestamp(CREATED.0 - 20 * Timestamp::DAY_MS));
+    }
+    data.details.service_area = Some("north".into());
+    data
 }

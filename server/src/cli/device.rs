@@ -12,6 +12,7 @@
 use super::device_print as print;
 use clap::{Args, Subcommand};
 use fieldline_core::client::{ClientError, FieldClient};
+use fieldline_core::{Capture, FieldAction, PhotoKind, PhotoRef, Refusal, rules};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +103,20 @@ pub enum DeviceCommand {
         /// The note.
         text: String,
     },
+    /// One step of a service order's work, as JSON; `show ORDER` lists the order's steps, the
+    /// shape of each and the completion codes.
+    Capture {
+        /// Order id, walk position or id prefix.
+        order: String,
+        /// The step as JSON (`{"step":"valve","position":"off","point":"curb_stop"}`).
+        step: String,
+        /// A photo already taken, as KIND:SHA256 (`lock:9f86…`); repeat for more.
+        #[arg(long = "photo", value_name = "KIND:SHA256")]
+        photos: Vec<String>,
+        /// A note with the step.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
     /// The work is done.
     Complete {
         /// Order id, walk position or id prefix.
@@ -189,7 +204,18 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
         }
         DeviceCommand::Show { order } => {
             let view = client.order(&resolve(&client, order)?)?;
-            emit(json, &view, || print::order(&view))
+            let needs = rules::requirements(view.office.order_type, client.reference());
+            if json {
+                let mut value = serde_json::to_value(&view)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("requirements".into(), serde_json::to_value(&needs)?);
+                }
+                print::json(&value);
+                return Ok(());
+            }
+            print::order(&view);
+            print::requirements(&needs);
+            Ok(())
         }
         DeviceCommand::Status => {
             let status = client.status()?;
@@ -208,6 +234,15 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
         }),
         DeviceCommand::Skip { order, code } => act(json, &client, order, |c, id| c.skip(id, code)),
         DeviceCommand::Note { order, text } => act(json, &client, order, |c, id| c.note(id, text)),
+        DeviceCommand::Capture {
+            order,
+            step,
+            photos,
+            note,
+        } => {
+            let action = capture_action(step, photos, note.clone())?;
+            act(json, &client, order, |c, id| c.record(id, action))
+        }
         DeviceCommand::Complete { order, code } => act(json, &client, order, |c, id| {
             c.complete(id, code.as_deref())
         }),
@@ -215,6 +250,49 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
             act(json, &client, order, |c, id| c.not_done(id, reason))
         }
     }
+}
+
+/// The capture action from the command line: the step's JSON and `KIND:SHA256` photos. Input
+/// that does not parse is refused naming the field, like a rule.
+fn capture_action(
+    step: &str,
+    photos: &[String],
+    note: Option<String>,
+) -> Result<FieldAction, ClientError> {
+    let capture: Capture = serde_json::from_str(step).map_err(|e| {
+        ClientError::Refused(Refusal::new(
+            "device.capture_json",
+            "step",
+            format!("the step is not valid JSON for a capture ({e}); see `show ORDER`"),
+        ))
+    })?;
+    let photos = photos
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let refuse = || {
+                ClientError::Refused(Refusal::new(
+                    "device.photo",
+                    format!("photos[{i}]"),
+                    "a photo is KIND:SHA256 (kind register, lock, box, leak, premise, notice, \
+                     meter, evidence or other; 64 hex digits)",
+                ))
+            };
+            let (kind, sha256) = text.split_once(':').ok_or_else(refuse)?;
+            let kind: PhotoKind = serde_json::from_value(serde_json::Value::String(kind.into()))
+                .map_err(|_| refuse())?;
+            let sha256 = sha256.trim().to_ascii_lowercase();
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(refuse());
+            }
+            Ok(PhotoRef { sha256, kind })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(FieldAction::Capture {
+        capture,
+        photos,
+        note,
+    })
 }
 
 fn act(
@@ -340,6 +418,55 @@ mod tests {
             parse(&["device", "--home", "d", "en-route", "1"]).command,
             DeviceCommand::EnRoute { .. }
         ));
+    }
+
+    #[test]
+    fn capture_parses_the_step_json_and_photos() {
+        let args = parse(&[
+            "device",
+            "--home",
+            "d",
+            "capture",
+            "2",
+            r#"{"step":"valve","position":"off","point":"curb_stop"}"#,
+            "--photo",
+            &format!("lock:{}", "AB".repeat(32)),
+            "--note",
+            "behind the hedge",
+        ]);
+        let DeviceCommand::Capture {
+            step, photos, note, ..
+        } = args.command
+        else {
+            panic!("parsed as {:?}", args.command);
+        };
+        let action = capture_action(&step, &photos, note).expect("valid capture");
+        let FieldAction::Capture {
+            capture, photos, ..
+        } = action
+        else {
+            panic!("not a capture: {action:?}");
+        };
+        assert_eq!(capture.step(), "valve");
+        assert_eq!(photos[0].kind, PhotoKind::Lock);
+        assert_eq!(photos[0].sha256, "ab".repeat(32));
+    }
+
+    #[test]
+    fn capture_refuses_bad_json_and_bad_photos_naming_the_field() {
+        let bad_json = capture_action(r#"{"step":"teleport"}"#, &[], None);
+        assert!(
+            matches!(&bad_json, Err(ClientError::Refused(r)) if r.field == "step"),
+            "{bad_json:?}"
+        );
+        let valve = r#"{"step":"valve","position":"on","point":null}"#;
+        for photo in ["lock", "selfie:00", &format!("lock:{}", "zz".repeat(32))] {
+            let refused = capture_action(valve, &[photo.to_string()], None);
+            assert!(
+                matches!(&refused, Err(ClientError::Refused(r)) if r.field == "photos[0]"),
+                "{photo}: {refused:?}"
+            );
+        }
     }
 
     #[test]

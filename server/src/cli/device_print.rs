@@ -3,6 +3,8 @@
 use fieldline_core::client::{
     AccountInfo, ClientError, ClientStatus, OrderSummary, OrderView, SyncReport,
 };
+use fieldline_core::reference::CodeDef;
+use fieldline_core::rules::Requirements;
 use fieldline_core::{FieldEntry, Timestamp};
 use serde::Serialize;
 use std::io::Write;
@@ -189,6 +191,22 @@ pub fn order(view: &OrderView) {
     if view.revoked {
         say!("  taken from you: leaves this device after the next sync");
     }
+}
+
+/// What the order's type asks for: its steps (with the JSON shape of each) and its codes.
+pub fn requirements(needs: &Requirements) {
+    say!("  steps of a {}:", needs.order_type);
+    for step in &needs.steps {
+        say!("    {}: {}", step.step, step.shape);
+    }
+    let codes = |list: &[CodeDef]| {
+        list.iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    say!("  completion codes: {}", codes(&needs.completion_codes));
+    say!("  not-done reasons: {}", codes(&needs.not_done_reasons));
 }
 
 fn outcome(entry: &FieldEntry) -> String {

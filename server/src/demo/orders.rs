@@ -74,6 +74,7 @@ fn office(
         account: t.accounts.get(i).map(account_snapshot),
         meter: t.meters.get(i).map(meter_snapshot),
         instructions: None,
+        details: Default::default(),
     }
 }
 

@@ -233,6 +233,7 @@ pub async fn create_order(
         account: account.as_ref().map(account_snapshot),
         meter: meter.as_ref().map(meter_snapshot),
         instructions: request.instructions.clone(),
+        details: Default::default(),
     };
     let new = build_order(
         Uuid::new_v4(),

@@ -2,10 +2,12 @@
 //! reference data, with the photo or note their definition requires.
 
 use crate::action::FieldAction;
-use crate::outcome::{Assessment, Need, Refusal};
+use crate::outcome::{Assessment, Flag, Need, Refusal};
+use crate::reference::CodeDef;
 use crate::rules::{Input, Rule, is_blank};
 
-/// `common.not_done_reason`: a known reason, with a note when the reason needs one.
+/// `common.not_done_reason`: a known reason, with a note when the reason needs one; the
+/// reason's flag, if it has one, is raised.
 pub(super) struct NotDoneReason;
 
 impl Rule for NotDoneReason {
@@ -17,7 +19,7 @@ impl Rule for NotDoneReason {
         &["not_done"]
     }
 
-    fn check(&self, input: &Input<'_>, _out: &mut Assessment) -> Result<(), Refusal> {
+    fn check(&self, input: &Input<'_>, out: &mut Assessment) -> Result<(), Refusal> {
         let FieldAction::NotDone { reason, note } = input.action else {
             return Ok(());
         };
@@ -36,12 +38,13 @@ impl Rule for NotDoneReason {
             )
             .needing(Need::Note));
         }
+        raise(def, out);
         Ok(())
     }
 }
 
 /// `common.completion_code`: a completion code, when given, is known, with the photo its
-/// definition requires.
+/// definition requires; the code's flag (`held_medical`, `tamper`), if it has one, is raised.
 pub(super) struct CompletionCode;
 
 impl Rule for CompletionCode {
@@ -53,7 +56,7 @@ impl Rule for CompletionCode {
         &["complete"]
     }
 
-    fn check(&self, input: &Input<'_>, _out: &mut Assessment) -> Result<(), Refusal> {
+    fn check(&self, input: &Input<'_>, out: &mut Assessment) -> Result<(), Refusal> {
         let FieldAction::Complete {
             code: Some(code),
             photos,
@@ -76,6 +79,17 @@ impl Rule for CompletionCode {
             )
             .needing(Need::Photo));
         }
+        raise(def, out);
         Ok(())
+    }
+}
+
+/// Raises the flag a code's definition names.
+fn raise(def: &CodeDef, out: &mut Assessment) {
+    if let Some(flag) = &def.flag {
+        out.flags.push(Flag {
+            detail: Some(def.label.clone()),
+            ..Flag::new(flag.clone())
+        });
     }
 }

@@ -3,11 +3,13 @@
 //! only a started order can be completed, not before it started.
 
 use crate::action::FieldAction;
+use crate::model::Source;
 use crate::outcome::{Assessment, Refusal};
 use crate::rules::{Input, Rule};
 use crate::status::Status;
 
-/// `common.not_assignee`: only the current assignee writes field entries.
+/// `common.not_assignee`: only the current assignee writes field entries; a field-found order
+/// nobody was assigned yet is worked by the crew that created it.
 pub(super) struct NotAssignee;
 
 impl Rule for NotAssignee {
@@ -21,6 +23,14 @@ impl Rule for NotAssignee {
 
     fn check(&self, input: &Input<'_>, _out: &mut Assessment) -> Result<(), Refusal> {
         if input.derived.assignee.as_deref() == Some(input.context.user.as_str()) {
+            return Ok(());
+        }
+        let office = &input.record.office;
+        if input.derived.assignee.is_none()
+            && office.source == Source::FieldFound
+            && office.created_by == input.context.user
+            && input.record.office_log.is_empty()
+        {
             return Ok(());
         }
         Err(Refusal::new(

@@ -48,7 +48,7 @@ impl Rule for OffSite {
 
     fn actions(&self) -> &'static [&'static str] {
         &[
-            "arrive", "start", "reading", "skip", "photo", "complete", "not_done",
+            "arrive", "start", "reading", "skip", "capture", "photo", "complete", "not_done",
         ]
     }
 

@@ -6,7 +6,7 @@
 use super::analysis::{Movement, Rekey, readings};
 use crate::action::FieldAction;
 use crate::model::AccountStatus;
-use crate::outcome::{Assessment, Flag, Need, Refusal};
+use crate::outcome::{Assessment, Flag, FollowUpKind, FollowUpProposal, Need, Refusal};
 use crate::rules::{Input, Rule, is_blank};
 
 /// Flag: water used on an inactive or locked account (proposes an inspection).
@@ -196,6 +196,12 @@ impl Rule for UnauthorizedUse {
                 register: Some(read.register.number),
                 detail: Some(format!("use on a {status} account; inspection proposed")),
             });
+        }
+        if out.flags.iter().any(|f| f.code == UNAUTHORIZED_USE) {
+            out.follow_ups.push(FollowUpProposal::new(
+                FollowUpKind::Inspection,
+                UNAUTHORIZED_USE,
+            ));
         }
         Ok(())
     }

@@ -11,7 +11,11 @@ mod fixed;
 mod limits;
 mod skip;
 
-use super::Rule;
+pub(super) use fixed::parse as parse_keyed;
+
+use super::{Input, Rule};
+use crate::action::{FieldAction, ReadingInput};
+use crate::outcome::{Assessment, Refusal};
 
 /// The cycle-read rules, in the order they run.
 pub(super) static RULES: &[&dyn Rule] = &[
@@ -42,3 +46,72 @@ pub(super) static RULES: &[&dyn Rule] = &[
     // Rule 6 at completion.
     &completion::ReadingOrSkip,
 ];
+
+/// The reading rules other order types share (rules 1, 2, 4, 7 and the codes): a reading on a
+/// turn-on, a disconnect or an exchange is keyed and checked exactly like a route read.
+pub(super) static READING: &[&dyn Rule] = &[
+    &dials::RegisterKnown,
+    &dials::FullScale,
+    &dials::Dials,
+    &consumption::RekeyMismatch,
+    &consumption::Negative,
+    &consumption::Rollover,
+    &limits::Limits,
+    &limits::OutOfRangePhoto,
+    &codes::ReaderCodes,
+    &codes::TroubleCode,
+    &limits::Outcome,
+];
+
+/// How one reading of a `Reading` action moved from the register's previous read.
+pub(super) struct ReadFacts {
+    /// Position in the action's readings.
+    pub index: usize,
+    /// Register number.
+    pub register: u32,
+    /// Below the previous read and not a rollover.
+    pub negative: bool,
+    /// Consumption since the previous read, in units of 10^-dials_right.
+    pub consumption: Option<i128>,
+}
+
+/// The movement of every reading of the action (none for other actions).
+pub(super) fn read_facts(input: &Input<'_>) -> Result<Vec<ReadFacts>, Refusal> {
+    Ok(analysis::readings(input)?
+        .iter()
+        .map(|r| ReadFacts {
+            index: r.index,
+            register: r.register.number,
+            negative: r.movement == analysis::Movement::Negative,
+            consumption: r.consumption,
+        })
+        .collect())
+}
+
+/// Runs the shared reading rules on readings carried inside another action (an exchange's old
+/// meter); a refusal's field is prefixed with `prefix` (`old.`).
+pub(super) fn check_embedded(
+    input: &Input<'_>,
+    readings: &[ReadingInput],
+    prefix: &str,
+    out: &mut Assessment,
+) -> Result<(), Refusal> {
+    let action = FieldAction::Reading {
+        readings: readings.to_vec(),
+        reader_codes: Vec::new(),
+        trouble_code: None,
+        note: None,
+        photos: input.action.photos().into_iter().cloned().collect(),
+    };
+    let embedded = Input {
+        action: &action,
+        ..*input
+    };
+    for rule in READING {
+        rule.check(&embedded, out).map_err(|mut refusal| {
+            refusal.field = format!("{prefix}{}", refusal.field);
+            refusal
+        })?;
+    }
+    Ok(())
+}
