@@ -7,7 +7,7 @@ use super::dao::{self, Account, NewAccount};
 use super::error::ClientError;
 use super::http::DeviceRegistration;
 use super::views::AccountInfo;
-use super::{FieldClient, account_info, current_actor, now_ms};
+use super::{FieldClient, account_info, current_actor};
 use crate::sync::PROTOCOL_VERSION;
 
 impl FieldClient {
@@ -34,7 +34,7 @@ impl FieldClient {
     ) -> Result<AccountInfo, ClientError> {
         let server_url = server_url.trim_end_matches('/');
         let answer = self.http.login(server_url, username, password, utility)?;
-        let now = now_ms();
+        let now = self.now();
         let expires_at = now.saturating_add(answer.expires_in.saturating_mul(1000));
         let user = &answer.user;
         let account = self.store.write(|tx| {
@@ -57,10 +57,13 @@ impl FieldClient {
             Ok(account)
         })?;
         let actors = self.register(&account, &answer.access_token)?;
+        let stored_token = self
+            .platform
+            .stash_token(&account.device_id, &answer.access_token)?;
         let visible = self.store.write(|tx| {
             let previous = dao::active_account(tx)?;
             dao::mark_actors_registered(tx, account.id, &actors)?;
-            dao::set_token(tx, account.id, &answer.access_token, expires_at)?;
+            dao::set_token(tx, account.id, &stored_token, expires_at)?;
             dao::set_session(tx, account.id)?;
             // A change of user changes every order on screen: the old user's and the new one's.
             let mut visible = Vec::new();

@@ -31,7 +31,9 @@ impl FieldClient {
             Ok((account, token))
         })?;
         let token = match token {
-            Some(token) if token.valid => token.access_token,
+            Some(token) if token.valid => self
+                .platform
+                .unstash_token(&account.device_id, token.access_token)?,
             _ => {
                 return Err(ClientError::Unauthorized(format!(
                     "{} must sign in again to sync (work on this device is kept)",
