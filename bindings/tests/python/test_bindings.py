@@ -157,7 +157,7 @@ class BindingsTest(unittest.TestCase):
         with self.assertRaises(FieldlineError.Validation) as refused:
             client.reading(order_id, 1, "123456789")
         self.assertEqual(refused.exception.field, "readings[0].value")
-        self.assertTrue(refused.exception.rule.startswith("cycle_read."), refused.exception.rule)
+        self.assertEqual(refused.exception.rule, "cycle_read.full_scale")
         self.assertTrue(refused.exception.detail)
         self.assertEqual(client.pending_changes(), pending, "a refusal writes nothing")
         with self.assertRaises(FieldlineError.Conflict):
