@@ -40,6 +40,7 @@ ROUTE_READER = "route_reader"
 ROUTE_SIZE = 500
 ORDERS_PER_SUITE = 3
 STARTUP_TIMEOUT_S = 120
+SUITE_TIMEOUT_S = 600
 
 
 def log(message):
@@ -286,7 +287,11 @@ def main():
                        FIELDLINE_WORK_DIR=suite_dir)
             link.up()
             log(f"suite {name}: {shlex.join(command)}")
-            if subprocess.run(command, env=env).returncode != 0:
+            try:
+                if subprocess.run(command, env=env, timeout=SUITE_TIMEOUT_S).returncode != 0:
+                    failed.append(name)
+            except subprocess.TimeoutExpired:
+                log(f"suite {name} did not finish in {SUITE_TIMEOUT_S}s")
                 failed.append(name)
         if failed:
             log(f"FAILED: {', '.join(failed)} (server log {work}/server.log)")
