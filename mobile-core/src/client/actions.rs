@@ -4,7 +4,7 @@
 //! writes nothing.
 
 use super::error::ClientError;
-use super::{FieldClient, current_actor, dao, now_ms, outbox, require_account};
+use super::{FieldClient, current_actor, dao, outbox, require_account};
 use crate::action::{ActionContext, FieldAction, OfficeAction, ReadingInput};
 use crate::document::WorkOrderDoc;
 use crate::model::{GpsFix, OfficeData, ReadMethod, Timestamp};
@@ -12,9 +12,9 @@ use crate::outcome::Refusal;
 use crate::record::FieldEntry;
 
 impl FieldClient {
-    /// Records `action` on `order_id` now, without a GPS fix.
+    /// Records `action` on `order_id` now, with the platform's current fix if it has one.
     pub fn record(&self, order_id: &str, action: FieldAction) -> Result<FieldEntry, ClientError> {
-        self.record_with(order_id, action, None)
+        self.record_with(order_id, action, self.platform.location.current_fix())
     }
 
     /// Records `action` on `order_id` now, with the device's GPS fix. Works offline.
@@ -40,7 +40,7 @@ impl FieldClient {
             }
             let mut doc = outbox::load(&row)?;
             doc.set_actor(current_actor(tx, account.id)?);
-            let now = now_ms();
+            let now = self.now();
             let context = ActionContext {
                 user: account.username.clone(),
                 device_time: Timestamp(now),
@@ -162,7 +162,7 @@ impl FieldClient {
         let order_id = uuid::Uuid::new_v4().to_string();
         self.store.write(|tx| {
             let account = require_account(tx)?;
-            let now = now_ms();
+            let now = self.now();
             let mut doc = WorkOrderDoc::create(
                 &order_id,
                 office,

@@ -11,6 +11,7 @@ mod error;
 mod http;
 mod observer;
 mod outbox;
+mod platform;
 mod reads;
 pub mod schema;
 mod session;
@@ -20,6 +21,7 @@ mod views;
 
 pub use error::ClientError;
 pub use observer::{ChangeObserver, Subscription};
+pub use platform::{Clock, LocationSource, NoLocation, Platform, SecretStore, SystemClock};
 pub use sync::MAX_UPLOAD_BYTES;
 pub use views::{
     AccountInfo, ClientStatus, OrderSummary, OrderView, RegisterView, RejectionInfo, SyncReport,
@@ -31,7 +33,6 @@ use dao::Account;
 use observer::Observers;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use store::Store;
 
 /// The database file inside a store directory.
@@ -49,6 +50,7 @@ pub struct FieldClient {
     observers: Observers,
     reference: ReferenceData,
     app_version: String,
+    platform: Platform,
 }
 
 impl FieldClient {
@@ -68,6 +70,7 @@ impl FieldClient {
             observers: Observers::default(),
             reference: ReferenceData::default(),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
+            platform: Platform::default(),
         })
     }
 
@@ -75,6 +78,17 @@ impl FieldClient {
     pub fn with_app_version(mut self, version: impl Into<String>) -> FieldClient {
         self.app_version = version.into();
         self
+    }
+
+    /// Uses the app's clock, location source and secret store instead of the defaults.
+    pub fn with_platform(mut self, platform: Platform) -> FieldClient {
+        self.platform = platform;
+        self
+    }
+
+    /// Now by the platform clock, Unix milliseconds.
+    fn now(&self) -> i64 {
+        self.platform.clock.now_ms()
     }
 
     /// The app version this client reports.
@@ -139,11 +153,8 @@ fn account_info(account: &Account) -> AccountInfo {
     }
 }
 
-/// The device clock, Unix milliseconds. (The core never reads a clock; the client is the edge
-/// that does. A platform clock can come in as a foreign trait with the FFI.)
+/// The system clock, Unix milliseconds, for the client's own bookkeeping (sync times, actor
+/// creation). What the crew's entries claim comes from the platform clock ([`Platform`]).
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    SystemClock.now_ms()
 }

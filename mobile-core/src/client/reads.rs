@@ -4,7 +4,7 @@
 use super::dao::{self, Account, DocRow};
 use super::error::ClientError;
 use super::views::{ClientStatus, OrderSummary, OrderView, RejectionInfo};
-use super::{FieldClient, account_info, now_ms, outbox, require_account};
+use super::{FieldClient, account_info, outbox, require_account};
 use crate::document::WorkOrderDoc;
 use crate::model::{Role, Timestamp};
 use rusqlite::Connection;
@@ -118,7 +118,7 @@ impl FieldClient {
                 // An expired access token is no reason to sign in while a refresh token can
                 // renew it; a refused one is.
                 sign_in_needed: !token.as_ref().is_some_and(|t| {
-                    t.valid && (t.expires_at > now_ms() || t.refresh_token.is_some())
+                    t.valid && (t.expires_at > self.now() || t.refresh_token.is_some())
                 }),
                 token_expires_at: token.map(|t| Timestamp(t.expires_at)),
                 orders: dao::documents(tx, account.id)?

@@ -6,8 +6,9 @@
 use super::dao::{self, Account, NewAccount};
 use super::error::ClientError;
 use super::http::DeviceRegistration;
+use super::platform::TokenKind;
 use super::views::AccountInfo;
-use super::{FieldClient, account_info, current_actor, now_ms};
+use super::{FieldClient, account_info, current_actor};
 
 /// An access token with less than this left is refreshed before use (clocks drift, requests
 /// take time).
@@ -38,7 +39,7 @@ impl FieldClient {
     ) -> Result<AccountInfo, ClientError> {
         let server_url = server_url.trim_end_matches('/');
         let answer = self.http.login(server_url, username, password, utility)?;
-        let now = now_ms();
+        let now = self.now();
         let expires_at = now.saturating_add(answer.expires_in.saturating_mul(1000));
         let user = &answer.user;
         let account = self.store.write(|tx| {
@@ -61,15 +62,23 @@ impl FieldClient {
             Ok(account)
         })?;
         let (actors, refresh_token) = self.register(&account, &answer.access_token)?;
+        let stored_access = self.platform.stash_token(
+            TokenKind::Access,
+            &account.device_id,
+            &answer.access_token,
+        )?;
+        let stored_refresh =
+            self.platform
+                .stash_token(TokenKind::Refresh, &account.device_id, &refresh_token)?;
         let visible = self.store.write(|tx| {
             let previous = dao::active_account(tx)?;
             dao::mark_actors_registered(tx, account.id, &actors)?;
             dao::set_token(
                 tx,
                 account.id,
-                &answer.access_token,
+                &stored_access,
                 expires_at,
-                Some(&refresh_token),
+                Some(&stored_refresh),
             )?;
             dao::set_session(tx, account.id)?;
             // A change of user changes every order on screen: the old user's and the new one's.
@@ -124,9 +133,14 @@ impl FieldClient {
             .any(|(_, registered)| !registered);
         if unregistered {
             let (actors, refresh_token) = self.register(account, token)?;
+            let stored_refresh = self.platform.stash_token(
+                TokenKind::Refresh,
+                &account.device_id,
+                &refresh_token,
+            )?;
             self.store.write(|tx| {
                 dao::mark_actors_registered(tx, account.id, &actors)?;
-                dao::set_refresh_token(tx, account.id, &refresh_token)
+                dao::set_refresh_token(tx, account.id, &stored_refresh)
             })?;
         }
         Ok(())
@@ -152,21 +166,35 @@ impl FieldClient {
         let Some(token) = token.filter(|t| t.valid) else {
             return Err(sign_in_again());
         };
-        if !force && token.expires_at > now_ms().saturating_add(REFRESH_MARGIN_MS) {
-            return Ok(token.access_token);
+        let device = account.device_id.as_str();
+        if !force && token.expires_at > self.now().saturating_add(REFRESH_MARGIN_MS) {
+            return self
+                .platform
+                .unstash_token(TokenKind::Access, device, token.access_token);
         }
         let Some(refresh_token) = token.refresh_token else {
             return Err(sign_in_again());
         };
+        let refresh_token =
+            self.platform
+                .unstash_token(TokenKind::Refresh, device, refresh_token)?;
         let answer = self.http.refresh(&account.server_url, &refresh_token)?;
-        let expires_at = now_ms().saturating_add(answer.expires_in.saturating_mul(1000));
+        let expires_at = self
+            .now()
+            .saturating_add(answer.expires_in.saturating_mul(1000));
+        let stored_access =
+            self.platform
+                .stash_token(TokenKind::Access, device, &answer.access_token)?;
+        let stored_refresh =
+            self.platform
+                .stash_token(TokenKind::Refresh, device, &answer.refresh_token)?;
         self.store.write(|tx| {
             dao::set_token(
                 tx,
                 account.id,
-                &answer.access_token,
+                &stored_access,
                 expires_at,
-                Some(&answer.refresh_token),
+                Some(&stored_refresh),
             )
         })?;
         Ok(answer.access_token)

@@ -1,0 +1,224 @@
+"""The generated Python module driven as an app would drive it, against the real server that
+bindings/tests/fixture.py started (see its docstring for the environment). stdlib only."""
+
+import json
+import os
+import threading
+import time
+import unittest
+import urllib.request
+
+import fieldline
+from fieldline import FieldAction, FieldClient, FieldlineError, OrderStatus, SyncState
+
+WAIT_S = 30
+
+
+def env(name):
+    value = os.environ.get(name)
+    if not value:
+        raise unittest.SkipTest(f"{name} is not set: run through scripts/test-bindings")
+    return value
+
+
+def wait_for(condition, what):
+    """Waits until `condition()` holds, failing after WAIT_S seconds."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def http(method, url, body=None, token=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+class Office:
+    def __init__(self):
+        self.url = env("FIELDLINE_OFFICE_URL")
+        self.token = http("POST", self.url + "/api/v1/auth/login",
+                          {"username": env("FIELDLINE_OFFICE_USER"),
+                           "password": env("FIELDLINE_PASSWORD")})["access_token"]
+
+    def order(self, order_id):
+        return http("GET", f"{self.url}/api/v1/orders/{order_id}", token=self.token)
+
+    def note(self, order_id, text):
+        http("POST", f"{self.url}/api/v1/orders/{order_id}/notes", {"text": text}, self.token)
+
+
+def link(state):
+    http("POST", env("FIELDLINE_LINK_CONTROL") + "/" + state)
+
+
+class Recorder(fieldline.OrderObserver):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls = []
+
+    def orders_changed(self, order_ids):
+        with self.lock:
+            self.calls.append(list(order_ids))
+
+    def seen(self, order_id):
+        with self.lock:
+            return any(order_id in call for call in self.calls)
+
+    def count(self):
+        with self.lock:
+            return len(self.calls)
+
+
+class SyncStates(fieldline.SyncStateObserver):
+    def __init__(self):
+        self.states = []
+
+    def sync_state_changed(self, state):
+        self.states.append(state)
+
+
+class FixedClock(fieldline.Clock):
+    def __init__(self, now_ms):
+        self.now = now_ms
+
+    def now_ms(self):
+        return self.now
+
+
+class Here(fieldline.LocationSource):
+    def current_fix(self):
+        return fieldline.GpsFix(lat=43.02, lon=-108.39, accuracy_m=4.0)
+
+
+class Keychain(fieldline.SecretStore):
+    def __init__(self):
+        self.items = {}
+
+    def load(self, key):
+        return self.items.get(key)
+
+    def save(self, key, value):
+        self.items[key] = value
+
+
+class BindingsTest(unittest.TestCase):
+    def open_signed_in(self, name, username=None, **platform):
+        client = FieldClient.open(os.path.join(env("FIELDLINE_WORK_DIR"), name), **platform)
+        client.sign_in(env("FIELDLINE_URL"), username or env("FIELDLINE_READER"),
+                       env("FIELDLINE_PASSWORD"), f"python-{name}")
+        return client
+
+    def setUp(self):
+        link("up")
+        self.orders = env("FIELDLINE_ORDERS").split(",")
+        self.office = Office()
+
+    def test_a_reading_recorded_offline_reaches_the_office_after_reconnect(self):
+        client = self.open_signed_in("offline")
+        client.sync()
+        order_id = self.orders[0]
+        self.assertEqual(client.order(order_id).status, OrderStatus.ASSIGNED)
+
+        link("down")
+        client.record(order_id, FieldAction.ARRIVE())
+        entry = client.reading(order_id, 1, env("FIELDLINE_GOOD_READING"))
+        self.assertEqual(entry.readings[0].validation, "normal")
+        self.assertGreater(client.pending_changes(), 0)
+        with self.assertRaises(FieldlineError.Network):
+            client.sync()
+        self.assertEqual(client.order(order_id).status, OrderStatus.IN_PROGRESS)
+
+        link("up")
+        report = client.sync()
+        self.assertGreater(report.uploaded_changes, 0)
+        self.assertEqual(client.pending_changes(), 0)
+        self.assertIsNotNone(client.last_sync_at_ms())
+        office = self.office.order(order_id)
+        readings = [e for e in office["field"] if e["action"]["action"] == "reading"]
+        self.assertEqual(len(readings), 1)
+        self.assertEqual(readings[0]["action"]["readings"][0]["value"],
+                         env("FIELDLINE_GOOD_READING"))
+        self.assertEqual(office["derived"]["status"], "in_progress")
+
+    def test_a_refused_reading_is_a_validation_error_with_rule_and_field(self):
+        client = self.open_signed_in("refusal")
+        client.sync()
+        order_id = self.orders[1]
+        client.record(order_id, FieldAction.ARRIVE())
+        pending = client.pending_changes()
+        with self.assertRaises(FieldlineError.Validation) as refused:
+            client.reading(order_id, 1, "123456789")
+        self.assertEqual(refused.exception.field, "readings[0].value")
+        self.assertEqual(refused.exception.rule, "cycle_read.full_scale")
+        self.assertTrue(refused.exception.detail)
+        self.assertEqual(client.pending_changes(), pending, "a refusal writes nothing")
+        with self.assertRaises(FieldlineError.Conflict):
+            client.order("00000000-0000-0000-0000-000000000000")
+
+    def test_the_order_observer_hears_office_changes_until_its_handle_is_cancelled(self):
+        client = self.open_signed_in("observer")
+        states = SyncStates()
+        state_handle = client.observe_sync_state(states)
+        client.sync()
+        self.assertIsInstance(states.states[0], SyncState.SYNCING)
+        self.assertIsInstance(states.states[-1], SyncState.SYNCED)
+
+        order_id = self.orders[2]
+        recorder = Recorder()
+        handle = client.observe_orders(recorder)
+        self.office.note(order_id, "the dog is friendly")
+        client.sync()
+        wait_for(lambda: recorder.seen(order_id), "the observer to hear the office note")
+        notes = [n for n in client.order(order_id).office_log if n.action == "note"]
+        self.assertEqual([n.text for n in notes], ["the dog is friendly"])
+
+        handle.cancel()
+        self.assertFalse(handle.is_active())
+        heard = recorder.count()
+        self.office.note(order_id, "gate code 1234")
+        report = client.sync()
+        self.assertIn(order_id, report.changed_orders)
+        self.assertEqual(recorder.count(), heard, "a cancelled observer hears nothing")
+
+        dropped = Recorder()
+        dropped_handle = client.observe_orders(dropped)
+        del dropped_handle
+        client.record(order_id, FieldAction.NOTE(code=None, text="left a door hanger"))
+        self.assertEqual(dropped.count(), 0, "a dropped handle's observer hears nothing")
+        state_handle.cancel()
+
+    def test_the_platform_clock_location_and_secret_store_are_used(self):
+        keychain = Keychain()
+        clock = FixedClock(int(time.time() * 1000) - 60_000)
+        client = self.open_signed_in("platform", clock=clock, location=Here(), secrets=keychain)
+        self.assertEqual(len(keychain.items), 1, "the token went to the secret store")
+        client.sync()
+        entry = client.record(self.orders[2], FieldAction.EN_ROUTE())
+        self.assertEqual(entry.device_time_ms, clock.now)
+        self.assertAlmostEqual(entry.gps.lat, 43.02)
+        keychain.items.clear()
+        with self.assertRaises(FieldlineError.Unauthorized):
+            client.sync()
+
+    def test_a_500_order_route_comes_back_in_walk_order_in_one_call(self):
+        client = self.open_signed_in("route", username=env("FIELDLINE_ROUTE_READER"))
+        report = client.sync()
+        size = int(env("FIELDLINE_ROUTE_SIZE"))
+        self.assertEqual(report.new_orders, size)
+        route = client.orders()
+        self.assertEqual(len(route), size)
+        self.assertEqual([o.position for o in route], list(range(1, size + 1)))
+        self.assertEqual([o.sequence for o in route], list(range(1, size + 1)))
+        self.assertTrue(all(o.address for o in route))
+
+
+if __name__ == "__main__":
+    unittest.main()
