@@ -16,6 +16,7 @@
 
 mod causality;
 mod json;
+mod read;
 
 use crate::action::{ActionContext, FieldAction, OfficeAction};
 use crate::model::{OfficeData, Timestamp};
@@ -27,7 +28,6 @@ use crate::status::{self, Derived, Status};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use automerge;
@@ -245,41 +245,48 @@ impl WorkOrderDoc {
 
     /// The order (document) id.
     pub fn order_id(&self) -> Result<String, DocumentError> {
-        read_typed(&self.doc, &ROOT, "order_id", "$.order_id")
+        read::typed_at(&self.doc, &ROOT, "order_id", "$.order_id")
     }
 
     /// What the office asks for.
     pub fn office(&self) -> Result<OfficeData, DocumentError> {
         let office = self.office_obj()?;
-        read_typed(&self.doc, &office, "data", "$.office.data")
+        read::typed_at(&self.doc, &office, "data", "$.office.data")
     }
 
     /// Everything the document holds, typed, with the causal order of its entries.
     pub fn record(&self) -> Result<OrderRecord, DocumentError> {
-        let schema_version = self.check_root()?;
-        let office_obj = self.office_obj()?;
-        let log = child(&self.doc, &office_obj, "log", "$.office.log")?;
+        // One pass over the document's operations, then typed reads from what it found.
+        let tree = read::Tree::of(&self.doc)?;
+        let root = read::ROOT_SLOT;
+        let schema_version: u64 = tree.typed_at(root, "schema_version", "$.schema_version")?;
+        if schema_version > SCHEMA_VERSION {
+            return Err(DocumentError::NewerSchema {
+                found: schema_version,
+            });
+        }
+        let office_obj = tree.child(root, "office", "$.office")?;
+        let log = tree.child(office_obj, "log", "$.office.log")?;
         let mut office_log = Vec::new();
-        for (index, id, value) in list_items(&self.doc, &log, "$.office.log")? {
-            let path = format!("$.office.log[{index}]");
-            let stored: StoredOfficeEntry = from_json(value, &path)?;
+        let items = tree.typed_items::<StoredOfficeEntry>(log, "$.office.log")?;
+        for (index, (id, stored)) in items.into_iter().enumerate() {
             office_log.push(OfficeEntry {
+                origin: self.origin(&id, &format!("$.office.log[{index}]"))?,
                 id: entry_id(&id),
                 action: stored.action,
                 by: stored.by,
                 at: stored.at,
-                origin: self.origin(&id, &path)?,
             });
         }
 
-        let field_obj = child(&self.doc, &ROOT, "field", "$.field")?;
+        let field_obj = tree.child(root, "field", "$.field")?;
         let mut field = Vec::new();
         for list_name in FIELD_LISTS {
             let path = format!("$.field.{list_name}");
-            let list = child(&self.doc, &field_obj, list_name, &path)?;
-            for (index, id, value) in list_items(&self.doc, &list, &path)? {
+            let list = tree.child(field_obj, list_name, &path)?;
+            let items = tree.typed_items::<StoredFieldEntry>(list, &path)?;
+            for (index, (id, stored)) in items.into_iter().enumerate() {
                 let path = format!("{path}[{index}]");
-                let stored: StoredFieldEntry = from_json(value, &path)?;
                 if field_list_for(&stored.action) != list_name {
                     return Err(DocumentError::schema(
                         &path,
@@ -310,9 +317,9 @@ impl WorkOrderDoc {
         let causality = causality::build(&self.doc, &writers);
 
         Ok(OrderRecord {
-            order_id: self.order_id()?,
+            order_id: tree.typed_at(root, "order_id", "$.order_id")?,
             schema_version,
-            office: self.office()?,
+            office: tree.typed_at(office_obj, "data", "$.office.data")?,
             office_log,
             field,
             causality,
@@ -430,7 +437,7 @@ impl WorkOrderDoc {
     }
 
     fn check_root(&self) -> Result<u64, DocumentError> {
-        let version: u64 = read_typed(&self.doc, &ROOT, "schema_version", "$.schema_version")?;
+        let version: u64 = read::typed_at(&self.doc, &ROOT, "schema_version", "$.schema_version")?;
         if version > SCHEMA_VERSION {
             return Err(DocumentError::NewerSchema { found: version });
         }
@@ -581,10 +588,6 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value, DocumentError> {
     serde_json::to_value(value).map_err(|e| DocumentError::schema("$", e.to_string()))
 }
 
-fn from_json<T: DeserializeOwned>(value: Value, path: &str) -> Result<T, DocumentError> {
-    serde_json::from_value(value).map_err(|e| DocumentError::schema(path, e.to_string()))
-}
-
 /// The object at `key` of `obj`, which must be a map or list.
 fn child(doc: &Automerge, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, DocumentError> {
     match doc.get(obj, key)? {
@@ -595,36 +598,4 @@ fn child(doc: &Automerge, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, D
         )),
         None => Err(DocumentError::schema(path, format!("`{key}` is missing"))),
     }
-}
-
-/// Reads `key` of `obj` (scalar or object) as a typed value.
-fn read_typed<T: DeserializeOwned>(
-    doc: &Automerge,
-    obj: &ObjId,
-    key: &str,
-    path: &str,
-) -> Result<T, DocumentError> {
-    let value = match doc.get(obj, key)? {
-        Some((automerge::Value::Object(_), id)) => ReadDoc::hydrate(doc, &id, None)?,
-        Some((automerge::Value::Scalar(s), _)) => automerge::hydrate::Value::Scalar(s.into_owned()),
-        None => return Err(DocumentError::schema(path, "missing")),
-    };
-    from_json(json::from_hydrate(&value, path)?, path)
-}
-
-/// The items of a list: index, the id of the item's object, its value as JSON.
-fn list_items(
-    doc: &Automerge,
-    list: &ObjId,
-    path: &str,
-) -> Result<Vec<(usize, ObjId, Value)>, DocumentError> {
-    let ids: Vec<ObjId> = doc.list_range(list, ..).map(|item| item.id()).collect();
-    ids.into_iter()
-        .enumerate()
-        .map(|(index, id)| {
-            let item_path = format!("{path}[{index}]");
-            let value = json::from_hydrate(&ReadDoc::hydrate(doc, &id, None)?, &item_path)?;
-            Ok((index, id, value))
-        })
-        .collect()
 }
