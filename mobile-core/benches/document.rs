@@ -86,6 +86,15 @@ fn main() {
         doc.apply_changes(&changes).expect("apply");
         black_box(doc);
     });
+    let decoded: Vec<document::automerge::Change> = changes
+        .iter()
+        .map(|b| document::automerge::Change::from_bytes(b.clone()).expect("a change"))
+        .collect();
+    per_doc("load + apply_new (5 decoded changes)", || {
+        let mut doc = WorkOrderDoc::load(&base).expect("load");
+        black_box(doc.apply_new(&decoded).expect("apply"));
+        black_box(doc);
+    });
     let doc = WorkOrderDoc::load(&saved).expect("load");
     per_doc("change_infos (5 new changes)", || {
         black_box(doc.change_infos(&before));

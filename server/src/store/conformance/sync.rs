@@ -418,6 +418,29 @@ pub(super) async fn sync_batches_log_feed_and_answer_what_is_stored(store: Arc<d
     let refused = store.apply_uploads(a.id, &twice).await;
     assert!(is_conflict(&refused), "{refused:?}");
     assert_eq!(store.feed_head(a.id).await.expect("head"), 6);
+    // More updates than one statement carries all land.
+    let many: Vec<NewOrder> = (0..120).map(|_| new_order(assigned(None), None)).collect();
+    let many = store.insert_orders(a.id, &many).await.expect("insert");
+    let batch: Vec<UploadedOrder> = many
+        .iter()
+        .map(|o| UploadedOrder::Update {
+            id: o.id,
+            expected_version: 1,
+            update: update_of(o, vec![5], vec![change(12, None)]),
+        })
+        .collect();
+    store
+        .apply_uploads(a.id, &batch)
+        .await
+        .expect("large batch");
+    let ids: Vec<Uuid> = many.iter().map(|o| o.id).collect();
+    let stored = store.get_orders(a.id, &ids).await.expect("read back");
+    assert_eq!(stored.len(), 120);
+    assert!(
+        stored
+            .iter()
+            .all(|o| o.summary.version == 2 && o.doc == vec![5])
+    );
 }
 
 pub(super) async fn devices_register_idempotently_and_actors_stay_bound(store: Arc<dyn Store>) {

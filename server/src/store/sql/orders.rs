@@ -278,6 +278,7 @@ pub(super) async fn apply_uploads(
     let mut done = Vec::with_capacity(batch.len());
     let mut log = Vec::new();
     let mut entries: Vec<(DateTime<Utc>, NewFeedEntry)> = Vec::new();
+    let mut writes = Vec::with_capacity(updated.len());
     for (position, item) in (first_position..).zip(batch) {
         match item {
             UploadedOrder::Update {
@@ -292,7 +293,7 @@ pub(super) async fn apply_uploads(
                     }
                     Some(row) => row,
                 };
-                write_update(conn, utility, *id, *expected_version, update).await?;
+                writes.push((*id, *expected_version, update));
                 let next = next_log.entry(*id).or_insert(0);
                 log.extend(log_entries(*id, *next, position, &update.changes));
                 *next += i64::try_from(update.changes.len())
@@ -318,6 +319,7 @@ pub(super) async fn apply_uploads(
             }
         }
     }
+    write_updates(conn, utility, &writes).await?;
     append_changes(conn, utility, &log).await?;
     // One statement per distinct time (a sync batch has one).
     entries.sort_by_key(|(at, (position, ..))| (*at, *position));
@@ -402,6 +404,79 @@ fn version_moved(current: i64, expected: i64) -> StoreError {
     StoreError::Conflict(format!(
         "order version is {current}, not the expected {expected}"
     ))
+}
+
+/// Rows per multi-row `UPDATE` of orders (18 values each).
+const UPDATE_CHUNK: usize = 50;
+
+/// One order update of a batch: the order, the version it must still have, its new state.
+type Write<'a> = (Uuid, i64, &'a OrderUpdate);
+
+/// Writes orders' new projections and documents, [`UPDATE_CHUNK`] per statement, each only if
+/// its version is still the expected one. `Conflict` when any moved (or an order is named
+/// twice): the caller's transaction then writes nothing.
+async fn write_updates(
+    conn: &mut Conn,
+    utility: UtilityId,
+    writes: &[Write<'_>],
+) -> StoreResult<()> {
+    for chunk in writes.chunks(UPDATE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|(id, expected, u)| {
+                Ok((
+                    *id,
+                    *expected,
+                    *u,
+                    to_json(&u.projection.exceptions, "exceptions")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // VALUES columns are column1, column2, ... on both backends.
+        let mut q = QueryBuilder::<Db>::new(
+            "UPDATE orders SET order_type = v.column3, status = v.column4, priority = v.column5, \
+             source = v.column6, assignee_id = v.column7, route_id = v.column8, \
+             sequence = v.column9, premise_id = v.column10, account_id = v.column11, \
+             meter_id = v.column12, lat = v.column13, lon = v.column14, due_at = v.column15, \
+             exceptions = v.column16, doc = v.column17, updated_at = v.column18, \
+             version = orders.version + 1 FROM (",
+        );
+        q.push_values(&rows, |mut b, (id, expected, u, exceptions)| {
+            let p = &u.projection;
+            b.push_bind(*id)
+                .push_bind(*expected)
+                .push_bind(p.order_type.as_str())
+                .push_bind(p.status.as_str())
+                .push_bind(p.priority.as_str())
+                .push_bind(p.source.as_str())
+                .push_bind(p.assignee_id)
+                .push_bind(p.route_id)
+                .push_bind(p.sequence.map(i64::from))
+                .push_bind(p.premise_id)
+                .push_bind(p.account_id)
+                .push_bind(p.meter_id)
+                .push_bind(p.lat)
+                .push_bind(p.lon)
+                .push_bind(opt_millis(p.due_at))
+                .push_bind(exceptions.as_str())
+                .push_bind(u.doc.as_slice())
+                .push_bind(millis(u.updated_at));
+        });
+        q.push(") AS v WHERE orders.utility_id = ")
+            .push_bind(utility.0)
+            .push(" AND orders.id = v.column1 AND orders.version = v.column2");
+        let done = q
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::classify(e, "order"))?;
+        if usize::try_from(done.rows_affected()).ok() != Some(chunk.len()) {
+            return Err(StoreError::Conflict(
+                "an order of the batch changed meanwhile".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes an order's new projection and document if its version is still `expected_version`.
