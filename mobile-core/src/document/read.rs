@@ -587,6 +587,31 @@ mod tests {
     }
 
     #[test]
+    fn conflicts_and_deletions_read_like_the_json_view() {
+        let mut a = doc_with(&json!({"k": "a", "gone": 1, "list": [1, 2, 3]}))
+            .with_actor(automerge::ActorId::from([1u8; 16]));
+        let mut b = a.fork().with_actor(automerge::ActorId::from([2u8; 16]));
+        let (_, v) = a.get(ObjId::Root, "v").expect("get").expect("v");
+        let (_, list) = a.get(&v, "list").expect("get").expect("list");
+        let mut tx = a.transaction();
+        tx.put(&v, "k", "from a").expect("put");
+        tx.delete(&v, "gone").expect("delete");
+        tx.delete(&list, 1).expect("delete");
+        tx.commit();
+        let mut tx = b.transaction();
+        tx.put(&v, "k", "from b").expect("put");
+        tx.insert(&list, 1, 9).expect("insert");
+        tx.put_object(&v, "new", ObjType::Map).expect("object");
+        tx.commit();
+        a.merge(&mut b).expect("merge");
+        let tree = Tree::of(&a).expect("tree");
+        let read: serde_json::Value = tree.typed_at(ROOT_SLOT, "v", "$.v").expect("typed");
+        assert_eq!(read, json_view(&a));
+        assert!(read.get("gone").is_none());
+        assert_eq!(read["new"], json!({}));
+    }
+
+    #[test]
     fn list_items_come_with_the_ids_of_the_operations_that_made_them() {
         let doc = doc_with(&json!([{"n": 1}, {"n": 2}]));
         let tree = Tree::of(&doc).expect("tree");
