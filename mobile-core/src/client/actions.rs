@@ -191,8 +191,9 @@ impl FieldClient {
         Ok(order_id)
     }
 
-    /// Creates a field-found order for the problem the crew `report`s, found at `gps` (the
-    /// rules need a fix, a known problem code and a photo), through
+    /// Creates a field-found order for the problem the crew `report`s, found at `gps` (or the
+    /// location source's current fix when `None`; the rules need a fix, a known problem code and
+    /// a photo), through
     /// [`new_field_found_order`]: the finder works it until the office assigns it. Returns the
     /// new order's id and its first entry (the problem). Works offline; the order is uploaded at
     /// the next sync and the server gives it an office number. A refusal writes nothing.
@@ -202,6 +203,7 @@ impl FieldClient {
         gps: Option<GpsFix>,
     ) -> Result<(String, FieldEntry), ClientError> {
         let order_id = uuid::Uuid::new_v4().to_string();
+        let gps = gps.or_else(|| self.platform.location.current_fix());
         let entry = self.store.write(|tx| {
             let account = require_account(tx)?;
             let now = self.now();
