@@ -263,6 +263,36 @@ class BindingsTest(unittest.TestCase):
                     if e["action"]["action"] == "capture"]
         self.assertEqual(captures, ["meter_verified", "valve", "seal_installed", "customer"])
 
+    def test_a_field_found_problem_becomes_an_order_the_office_sees(self):
+        client = self.open_signed_in("field_found")
+        client.sync()
+        requirements = client.requirements_for_type("field_found")
+        problem = requirements.steps[0]
+        self.assertEqual(problem.step, Step.PROBLEM)
+        self.assertIn("leak", [c.code for c in problem.code_lists[0].codes])
+        with self.assertRaises(FieldlineError.Other):
+            client.requirements_for_type("no_such_type")
+
+        report = fieldline.FieldReport(
+            code="leak", severity=fieldline.ProblemSeverity.HIGH, address="12 Elm St",
+            photos=[PhotoRef(sha256="cd" * 32, kind=PhotoKind.LEAK)])
+        with self.assertRaises(FieldlineError.Validation) as refused:
+            client.create_field_found(report)
+        self.assertEqual((refused.exception.rule, refused.exception.field),
+                         ("field_found.problem", "gps"))
+        created = client.create_field_found(
+            report, gps=fieldline.GpsFix(lat=43.02, lon=-108.39, accuracy_m=4.0))
+        self.assertEqual(created.entry.action.capture.code, "leak")
+        self.assertEqual(client.order(created.order_id).order_type, "field_found")
+
+        client.sync()
+        self.assertEqual(client.pending_changes(), 0)
+        office = self.office.order(created.order_id)
+        self.assertEqual(office["office"]["order_type"], "field_found")
+        problems = [e["action"]["capture"]["code"] for e in office["field"]
+                    if e["action"]["action"] == "capture"]
+        self.assertEqual(problems, ["leak"])
+
     def test_a_500_order_route_comes_back_in_walk_order_in_one_call(self):
         client = self.open_signed_in("route", username=env("FIELDLINE_ROUTE_READER"))
         report = client.sync()
