@@ -16,6 +16,7 @@
 
 mod causality;
 mod json;
+pub mod trust;
 
 use crate::action::{ActionContext, FieldAction, OfficeAction};
 use crate::model::{OfficeData, Timestamp};
