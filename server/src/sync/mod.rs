@@ -11,6 +11,7 @@ mod limits;
 mod project;
 #[cfg(test)]
 mod tests;
+mod trust;
 mod upload;
 mod version;
 
@@ -151,6 +152,7 @@ pub async fn sync(s: &Session<'_>, request: &SyncRequest) -> Result<Synced, Sync
         let mut response = answer::answer(s, request.cursor, &request.holdings, &uploaded).await?;
         response.acked = uploaded.acked;
         response.rejected = uploaded.rejected;
+        response.resets = uploaded.resets;
         // Recorded at most once a minute (and when the app changed): an idle sync stays a read.
         let stale = s
             .device

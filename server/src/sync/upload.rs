@@ -33,6 +33,8 @@ pub struct Uploaded {
     pub changed_assignees: Vec<Option<Uuid>>,
     /// The orders the upload changed (each got one feed entry of its own).
     pub changed: HashSet<Uuid>,
+    /// The server's version of the orders whose uploads were quarantined (trusted merge).
+    pub resets: Vec<fieldline_core::sync::DocSnapshot>,
 }
 
 /// One order's upload after decoding.
@@ -68,6 +70,7 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
         .map(|b| b.actor)
         .collect();
     let mut resolver = Resolver::default();
+    let mut details = super::trust::Details::new();
     // Each order's merge, by the version it was merged into: after a conflict only the orders
     // that moved are merged again.
     let mut merged: HashMap<Uuid, (Option<i64>, Merged, Vec<Rejection>)> = HashMap::new();
@@ -88,9 +91,17 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
                 None => {
                     let span = tracing::debug_span!("upload", order_id = %order.id);
                     let mut refused = Vec::new();
-                    let result = merge(s, order, stored, &bound, &mut resolver, &mut refused)
-                        .instrument(span)
-                        .await?;
+                    let result = merge(
+                        s,
+                        order,
+                        stored,
+                        &bound,
+                        &mut resolver,
+                        &mut refused,
+                        &mut details,
+                    )
+                    .instrument(span)
+                    .await?;
                     merged.insert(order.id, (version, result.clone(), refused.clone()));
                     (result, refused)
                 }
@@ -117,6 +128,11 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
                 );
                 out.acked = acked;
                 out.rejected.append(&mut rejected);
+                if !out.rejected.is_empty() {
+                    let uploaded = decoded.iter().map(|d| (d.id, d.changes.clone())).collect();
+                    out.resets =
+                        super::trust::quarantine(s, &uploaded, &out.rejected, &details).await?;
+                }
                 return Ok(out);
             }
             Err(StoreError::Conflict(_)) => backoff(attempt).await,
@@ -200,6 +216,7 @@ async fn merge(
     bound: &HashSet<String>,
     resolver: &mut Resolver,
     rejected: &mut Vec<Rejection>,
+    details: &mut super::trust::Details,
 ) -> Result<Merged, SyncError> {
     let base = match &stored {
         Some(stored) => WorkOrderDoc::load(&stored.doc).map_err(OrderError::from)?,
@@ -218,6 +235,7 @@ async fn merge(
         return Ok(Merged::Refused);
     }
     let before = base.heads();
+    let sections = super::trust::sections(&base);
     let mut doc = base;
     let all: Vec<Vec<u8>> = order.changes.iter().map(|(_, b)| b.clone()).collect();
     if doc.apply_changes(&all).is_err() {
@@ -265,6 +283,20 @@ async fn merge(
         }
         infos = doc.change_infos(&before);
     }
+    let refused_before = rejected.len();
+    super::trust::check(
+        s,
+        &order.raw_id,
+        &order.changes,
+        stored.as_ref().map(|o| o.doc.as_slice()),
+        &sections,
+        &mut doc,
+        &before,
+        &mut infos,
+        rejected,
+        details,
+    )?;
+    let trust_refused = rejected.len() > refused_before;
     let heads = DocHeads {
         order_id: order.raw_id.clone(),
         heads: doc.heads().iter().map(|h| h.0).collect(),
@@ -273,7 +305,7 @@ async fn merge(
         if stored.is_some() {
             return Ok(Merged::Unchanged(heads));
         }
-        if !order.changes.is_empty() && refused.is_empty() {
+        if !order.changes.is_empty() && refused.is_empty() && !trust_refused {
             // Nothing applied to an order the server does not know: its first changes are missing.
             let hashes = order.changes.iter().map(|(h, _)| h.0).collect();
             rejected.push(refusal(

@@ -5,11 +5,13 @@
 
 mod network;
 mod orders;
+mod quarantine;
 mod sync;
 mod tenancy;
 
 use network::*;
 use orders::*;
+use quarantine::*;
 use sync::*;
 use tenancy::*;
 
@@ -79,6 +81,7 @@ conformance!(
     a_late_commit_is_never_skipped,
     sync_batches_apply_atomically,
     devices_register_idempotently_and_actors_stay_bound,
+    quarantined_changes_are_kept_once_and_listed_newest_first,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

@@ -3,11 +3,13 @@
 
 mod network;
 mod orders;
+mod quarantine;
 mod sync;
 mod tenancy;
 
 pub use network::*;
 pub use orders::*;
+pub use quarantine::*;
 pub use sync::*;
 pub use tenancy::*;
 
