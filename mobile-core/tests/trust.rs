@@ -398,6 +398,45 @@ fn work_that_fails_a_rule_only_after_merging_passes_as_seen() {
         .iter()
         .find(|e| e.origin.actor == actor(2).to_hex_string())
         .unwrap();
-    let after = trust::judge_after_merge(&record, tablet_start, &reference());
-    assert_eq!(after.unwrap_err().rule, "common.sequence");
+    let phone_start = record
+        .field
+        .iter()
+        .find(|e| e.origin.actor == actor(1).to_hex_string())
+        .unwrap();
+    // The linear order puts one start first; that one passes, the other fails the sequence.
+    let results = [
+        trust::judge_after_merge(&record, phone_start, &reference()),
+        trust::judge_after_merge(&record, tablet_start, &reference()),
+    ];
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    let exceptions = trust::after_merge_exceptions(&record, &reference());
+    assert_eq!(exceptions.len(), 1, "{exceptions:?}");
+    assert_eq!(exceptions[0].code, trust::RULE_AFTER_MERGE);
+    assert!(
+        exceptions[0]
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("common.sequence"),
+        "{exceptions:?}"
+    );
+}
+
+#[test]
+fn sequential_work_raises_no_after_merge_exception() {
+    let mut stored = assigned_order("reader1");
+    let mut device = replica(&stored, actor(1));
+    device
+        .record_field_action(FieldAction::Start, ctx("reader1", 5), &reference())
+        .unwrap();
+    device
+        .record_field_action(normal_reading(), ctx("reader1", 10), &reference())
+        .unwrap();
+    stored.merge(&mut device).unwrap();
+    let record = stored.record().unwrap();
+    assert!(trust::after_merge_exceptions(&record, &reference()).is_empty());
 }

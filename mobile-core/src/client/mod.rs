@@ -12,6 +12,7 @@ mod http;
 mod observer;
 mod outbox;
 mod reads;
+mod reset;
 pub mod schema;
 mod session;
 mod store;

@@ -480,22 +480,78 @@ pub fn judge_as_seen(
     Ok(doc.judge_field_entry(entry, reference)?.map(|_| ()))
 }
 
-/// Judges `entry` against everything the merged document holds except itself and what came
-/// after it: the rule failing here but not as seen means the work conflicts with what the
-/// device could not know (an exception for the office, never a refusal).
+/// Judges `entry` against the merged document as it stands at the entry's place in the
+/// replicas' common order: every office entry it had not seen or had seen, and the field entries
+/// before it (causally, or concurrent and earlier in the linear order status derivation uses).
+/// The rule failing here but not as seen means the work conflicts with what the device could not
+/// know: an exception for the office, never a refusal.
 pub fn judge_after_merge(
     record: &OrderRecord,
     entry: &FieldEntry,
     reference: &ReferenceData,
 ) -> Result<(), Refusal> {
-    let mut view = record.clone();
     let causality = &record.causality;
-    view.field
-        .retain(|e| e.id != entry.id && !causality.seen_by(&entry.origin, &e.origin));
+    let key = |o: &crate::record::Origin| (causality.history_len(o), o.counter, o.actor.clone());
+    let mut view = record.clone();
+    view.field.retain(|e| {
+        e.id != entry.id
+            && (causality.happened_before(&e.origin, &entry.origin)
+                || causality.concurrent(&e.origin, &entry.origin)
+                    && key(&e.origin) < key(&entry.origin))
+    });
     view.office_log
-        .retain(|e| !causality.seen_by(&entry.origin, &e.origin));
+        .retain(|e| !causality.happened_before(&entry.origin, &e.origin));
     let derived = status::derive(&view);
     rules::check(&view, &derived, &entry.action, &entry.context, reference).map(|_| ())
+}
+
+/// Exception code of a field entry whose rule held as its device saw the order but fails once
+/// merged with what the device had not seen.
+pub const RULE_AFTER_MERGE: &str = "rule_after_merge";
+
+/// Rules whose failures after a merge status derivation already reports as merge exceptions
+/// (`worked_after_reassign`, `completed_after_cancel`, `duplicate_completion`).
+const COVERED_BY_MERGE_EXCEPTIONS: [&str; 2] = ["common.not_assignee", "common.order_closed"];
+
+/// The `rule_after_merge` exceptions of a document: one per field entry whose rule refuses it
+/// against the merged order (see [`judge_after_merge`]). Only entries with a concurrent entry can
+/// differ from what their device saw, so an order without concurrency costs one pass.
+///
+/// Why a projection exception and not an entry the server writes into the office section: it is
+/// a pure function of the document and the reference data, so every replica holding both
+/// derives the same exceptions, and it needs no new office-log action (which apps already in the
+/// field could not read: the document schema only grows by optional fields) and no server-written
+/// change per conflict. The server adds these to the order's projection whenever it projects.
+pub fn after_merge_exceptions(
+    record: &OrderRecord,
+    reference: &ReferenceData,
+) -> Vec<crate::status::OrderException> {
+    let causality = &record.causality;
+    let mut out = Vec::new();
+    for entry in &record.field {
+        let concurrent = record
+            .field
+            .iter()
+            .any(|o| o.id != entry.id && causality.concurrent(&o.origin, &entry.origin))
+            || record
+                .office_log
+                .iter()
+                .any(|o| causality.concurrent(&o.origin, &entry.origin));
+        if !concurrent {
+            continue;
+        }
+        if let Err(refusal) = judge_after_merge(record, entry, reference)
+            && !COVERED_BY_MERGE_EXCEPTIONS.contains(&refusal.rule.as_str())
+        {
+            out.push(crate::status::OrderException {
+                code: RULE_AFTER_MERGE.to_string(),
+                entries: vec![entry.id.clone()],
+                register: None,
+                detail: Some(format!("{}: {}", refusal.rule, refusal.message)),
+            });
+        }
+    }
+    out
 }
 
 /// The record restricted to the entries `entry`'s writer had seen.

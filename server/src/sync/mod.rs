@@ -16,6 +16,7 @@ mod upload;
 mod version;
 
 pub use error::SyncError;
+pub use trust::after_merge_exceptions;
 pub use version::compare_versions;
 
 use crate::config::SyncConfig;

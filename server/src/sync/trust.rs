@@ -21,6 +21,15 @@ use uuid::Uuid;
 /// The reference data uploads are judged under (the same the devices ship with).
 static REFERENCE: LazyLock<ReferenceData> = LazyLock::new(ReferenceData::default);
 
+/// The `rule_after_merge` exceptions of an order (see
+/// [`trust::after_merge_exceptions`]): every projection of an order adds them, so the office sees
+/// work that held as the device saw it but conflicts with what it had not seen.
+pub fn after_merge_exceptions(
+    record: &fieldline_core::OrderRecord,
+) -> Vec<fieldline_core::OrderException> {
+    trust::after_merge_exceptions(record, &REFERENCE)
+}
+
 /// Refusal codes that come from a broken or hostile client: the change is quarantined and the
 /// device resets the document. (`missing_dependencies` is not one: it is a protocol state the
 /// device recovers from by uploading the order from its first change.)
