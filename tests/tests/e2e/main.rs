@@ -13,3 +13,4 @@ mod orders;
 mod push;
 mod sync_devices;
 mod sync_server;
+mod trust;
