@@ -14,7 +14,9 @@ const LIMITS: WireLimits = WireLimits {
 };
 
 fn files(dir: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz").join(dir);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz")
+        .join(dir);
     let mut out: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .map(|entry| {
@@ -59,7 +61,10 @@ fn document_load(data: &[u8]) -> bool {
 /// libFuzzer names what it finds `crash-…`/`oom-…`/`timeout-…`: such an input only has to run
 /// without panicking (it may be valid once fixed); the hand-made ones must also be refused.
 fn found_by_fuzzer(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     ["crash-", "oom-", "timeout-", "slow-unit-"]
         .iter()
         .any(|prefix| name.starts_with(prefix))

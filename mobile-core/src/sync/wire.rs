@@ -246,7 +246,10 @@ mod tests {
         };
         let frame = encode_response(&response);
         insta::assert_snapshot!("sync_response_v1_with_resets", hex(&frame));
-        assert_eq!(decode_response(&frame, &WireLimits::default()), Ok(response));
+        assert_eq!(
+            decode_response(&frame, &WireLimits::default()),
+            Ok(response)
+        );
     }
 
     /// The answer as apps built before `resets` read it: every field but the last.

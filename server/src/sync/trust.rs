@@ -134,6 +134,41 @@ pub fn check(
         doc.apply_changes(&keep).map_err(OrderError::from)?;
         *infos = doc.change_infos(before);
     }
+    check_document_size(s, order_id, stored, doc, before, infos, rejected)
+}
+
+/// Refuses the whole upload of an order that would grow its document past
+/// `sync.max_document_bytes` (stored bytes plus the new changes: an upper bound, no save needed).
+/// Not a quarantine: an honest device can reach it, so its changes stay pending there and nothing
+/// is reset or replayed.
+#[allow(clippy::too_many_arguments)]
+fn check_document_size(
+    s: &Session<'_>,
+    order_id: &str,
+    stored: Option<&[u8]>,
+    doc: &mut WorkOrderDoc,
+    before: &[ChangeHash],
+    infos: &mut Vec<ChangeInfo>,
+    rejected: &mut Vec<Rejection>,
+) -> Result<(), SyncError> {
+    let grown = stored.map_or(0, <[u8]>::len) + infos.iter().map(|i| i.bytes.len()).sum::<usize>();
+    if infos.is_empty() || grown <= s.config.max_document_bytes {
+        return Ok(());
+    }
+    rejected.push(Rejection {
+        order_id: order_id.to_string(),
+        hashes: infos.iter().map(|i| i.hash.0).collect(),
+        code: "limit_document_size".into(),
+        message: format!(
+            "the order's document would grow past {} bytes (sync.max_document_bytes);              the changes stay on the device",
+            s.config.max_document_bytes
+        ),
+    });
+    *doc = match stored {
+        Some(bytes) => WorkOrderDoc::load(bytes).map_err(OrderError::from)?,
+        None => WorkOrderDoc::empty(ActorId::random()),
+    };
+    *infos = doc.change_infos(before);
     Ok(())
 }
 
