@@ -22,7 +22,7 @@
 
 use super::{
     DocumentError, FIELD_LISTS, MAX_TEXT_BYTES, StoredFieldEntry, WorkOrderDoc, child,
-    field_list_for, from_json, list_items,
+    field_list_for, from_json,
 };
 use crate::document::ChangeInfo;
 use crate::outcome::Refusal;
@@ -322,37 +322,26 @@ fn check_entries(
     let Ok(field) = child(&merged.doc, &ROOT, "field", "$.field") else {
         return Ok(refused);
     };
-    let mut photos = 0usize;
     for list_name in FIELD_LISTS {
         let path = format!("$.field.{list_name}");
         let Ok(list) = child(&merged.doc, &field, list_name, &path) else {
             continue;
         };
-        for (index, id, value) in list_items(&merged.doc, &list, &path)? {
+        let items: Vec<ObjId> = merged.doc.list_range(&list, ..).map(|i| i.id()).collect();
+        for (index, id) in items.into_iter().enumerate() {
+            // Only this upload's entries are read: stored ones passed when they were stored.
             let Some(hash) = merged.doc.hash_for_opid(&id) else {
                 continue;
             };
-            let is_new = new_hashes.contains(&hash);
-            let path = format!("{path}[{index}]");
-            match entry_problem(&value, list_name, &path, writer, is_new) {
-                Ok(count) => photos += count,
-                Err((code, message, field)) if is_new => {
-                    let mut q = Quarantined::new(hash, code, message);
-                    q.field = field;
-                    refused.push(q);
-                }
-                // A stored entry the server accepted before: not this upload's fault.
-                Err(_) => {}
+            if !new_hashes.contains(&hash) {
+                continue;
             }
-            if is_new && photos > MAX_PHOTOS_PER_ORDER && refused.is_empty() {
-                let mut q = Quarantined::new(
-                    hash,
-                    "limit_photos_per_order",
-                    format!(
-                        "the order would hold more than {MAX_PHOTOS_PER_ORDER} photo references"
-                    ),
-                );
-                q.field = Some("photos".into());
+            let path = format!("{path}[{index}]");
+            let value =
+                super::json::from_hydrate(&ReadDoc::hydrate(&merged.doc, &id, None)?, &path)?;
+            if let Err((code, message, field)) = entry_problem(&value, list_name, &path, writer) {
+                let mut q = Quarantined::new(hash, code, message);
+                q.field = field;
                 refused.push(q);
             }
         }
@@ -362,15 +351,13 @@ fn check_entries(
 
 type Problem = (&'static str, String, Option<String>);
 
-/// The entry's photo count, or what is wrong with it. The user check applies to new entries
-/// only (`is_new`): stored ones were written by whoever the order was assigned to then.
+/// What is wrong with a new entry, if anything.
 fn entry_problem(
     value: &Value,
     list_name: &str,
     path: &str,
     writer: &Writer,
-    is_new: bool,
-) -> Result<usize, Problem> {
+) -> Result<(), Problem> {
     if let Some((where_, message)) = over_limits(value, "") {
         return Err(("limit_exceeded", message, Some(where_)));
     }
@@ -386,7 +373,7 @@ fn entry_problem(
             Some("action".into()),
         ));
     }
-    if is_new && stored.context.user != writer.username {
+    if stored.context.user != writer.username {
         return Err((
             "user_mismatch",
             format!(
@@ -396,15 +383,14 @@ fn entry_problem(
             Some("user".into()),
         ));
     }
-    let photos = stored.action.photos().len();
-    if photos > MAX_PHOTOS_PER_ENTRY {
+    if stored.action.photos().len() > MAX_PHOTOS_PER_ENTRY {
         return Err((
             "limit_photos_per_entry",
             format!("an entry may carry at most {MAX_PHOTOS_PER_ENTRY} photos"),
             Some("photos".into()),
         ));
     }
-    Ok(photos)
+    Ok(())
 }
 
 /// The first string over [`MAX_TEXT_BYTES`] or list over [`MAX_LIST_ITEMS`], with its path.
@@ -442,6 +428,27 @@ fn check_rules(
     let new_hashes: HashSet<String> = new.iter().map(|i| i.hash.to_string()).collect();
     let record = merged.record()?;
     let mut refused = Vec::new();
+    // The order's photo references: the newest new entry carrying photos past the limit goes.
+    let photos: usize = record.field.iter().map(|e| e.action.photos().len()).sum();
+    if photos > MAX_PHOTOS_PER_ORDER
+        && let Some(entry) = record
+            .field
+            .iter()
+            .rev()
+            .find(|e| new_hashes.contains(&e.origin.change) && !e.action.photos().is_empty())
+    {
+        let hash: ChangeHash = entry.origin.change.parse().map_err(|_| {
+            DocumentError::schema("$.field", "an entry with a malformed change hash")
+        })?;
+        let mut q = Quarantined::new(
+            hash,
+            "limit_photos_per_order",
+            format!("the order would hold more than {MAX_PHOTOS_PER_ORDER} photo references"),
+        );
+        q.field = Some("photos".into());
+        refused.push(q);
+        return Ok(refused);
+    }
     for entry in record
         .field
         .iter()
