@@ -93,8 +93,8 @@ pub fn check(
     let writer = writer(s, stored.is_none());
     let mut refused: HashSet<ChangeHash> = HashSet::new();
     while !infos.is_empty() {
-        let found = trust::inspect(sections, doc, infos, &writer, &REFERENCE)
-            .map_err(|e| OrderError::from(e))?;
+        let found =
+            trust::inspect(sections, doc, infos, &writer, &REFERENCE).map_err(OrderError::from)?;
         if found.is_empty() {
             break;
         }

@@ -252,7 +252,7 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
 
     // The device resets the order and replays the reading under a new actor.
     let report = device.run(move |c| c.apply_sync_response(&answer)).await;
-    assert_eq!(report.reset, [forged_order.clone()]);
+    assert_eq!(report.reset, std::slice::from_ref(&forged_order));
     assert_eq!(report.replayed, 1);
     let report = device.sync().await;
     assert!(report.rejected == 0, "{report:?}");
