@@ -215,7 +215,13 @@ fn check_operations(
             ),
         )));
     }
-    let expanded = change.decode();
+    let Some(expanded) = super::contain_panic(|| change.decode()) else {
+        return Ok(Some(Quarantined::new(
+            info.hash,
+            "malformed_change",
+            "the change's operations cannot be read",
+        )));
+    };
     let start = u64::from(change.start_op());
     let actor = change.actor_id().clone();
     let mut made: HashMap<Oid, Made> = HashMap::new();
