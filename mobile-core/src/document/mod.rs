@@ -234,9 +234,20 @@ impl WorkOrderDoc {
                 .map_err(|e| DocumentError::schema("$", format!("not an automerge change: {e}")))?;
             decoded.push(change);
         }
+        #[cfg(debug_assertions)]
+        let before = self.doc.get_heads();
         let doc = &mut self.doc;
         contain_panic(move || doc.apply_changes(decoded))
             .ok_or_else(|| DocumentError::schema("$", "the changes cannot be applied"))??;
+        // With debug assertions, automerge 0.12 self-checks when it lists changes and panics on
+        // some it accepted (fuzzing found one): list them here, so that is this call's error and
+        // not a panic in the caller's next `change_infos`. Release builds have no such check.
+        #[cfg(debug_assertions)]
+        {
+            let doc = &self.doc;
+            contain_panic(move || doc.get_changes(&before).len())
+                .ok_or_else(|| DocumentError::schema("$", "the changes cannot be listed"))?;
+        }
         Ok(())
     }
 
