@@ -230,8 +230,7 @@ impl WorkOrderDoc {
     pub fn apply_changes(&mut self, changes: &[Vec<u8>]) -> Result<(), DocumentError> {
         let mut decoded = Vec::with_capacity(changes.len());
         for bytes in changes {
-            let change = automerge::Change::from_bytes(bytes.clone())
-                .map_err(|e| DocumentError::schema("$", format!("not an automerge change: {e}")))?;
+            let change = parse_change(bytes)?;
             decoded.push(change);
         }
         #[cfg(debug_assertions)]
@@ -583,6 +582,14 @@ struct StoredFieldEntry {
     assessment: Assessment,
     rules_version: u32,
     reference_version: u32,
+}
+
+/// Parses one raw automerge change from untrusted bytes. automerge 0.12 panics on some
+/// malformed changes (fuzzing found one): that is an error here like any other.
+pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, DocumentError> {
+    contain_panic(|| automerge::Change::from_bytes(bytes.to_vec()))
+        .ok_or_else(|| DocumentError::schema("$", "not an automerge change"))?
+        .map_err(|e| DocumentError::schema("$", format!("not an automerge change: {e}")))
 }
 
 /// Runs automerge on untrusted bytes, turning a panic inside it into `None` (the default panic

@@ -31,7 +31,7 @@ use crate::reference::ReferenceData;
 use crate::rules;
 use crate::status;
 use automerge::legacy::{Key, ObjectId, OpType};
-use automerge::{ActorId, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{ActorId, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -203,8 +203,7 @@ fn check_operations(
     info: &ChangeInfo,
     writer: &Writer,
 ) -> Result<Option<Quarantined>, DocumentError> {
-    let change = Change::from_bytes(info.bytes.clone())
-        .map_err(|e| DocumentError::schema("$", format!("not an automerge change: {e}")))?;
+    let change = super::parse_change(&info.bytes)?;
     if change.len() > MAX_OPS_PER_CHANGE {
         return Ok(Some(Quarantined::new(
             info.hash,

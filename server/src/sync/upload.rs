@@ -10,7 +10,7 @@ use crate::store::{NewChange, NewOrder, OrderUpdate, StoreError, StoredOrder, Up
 use chrono::DateTime;
 use fieldline_core::WorkOrderDoc;
 use fieldline_core::document::ChangeInfo;
-use fieldline_core::document::automerge::{ActorId, Change, ChangeHash};
+use fieldline_core::document::automerge::{ActorId, ChangeHash};
 use fieldline_core::model::Source;
 use fieldline_core::sync::{DocChanges, DocHeads, Rejection};
 use std::collections::{HashMap, HashSet};
@@ -168,7 +168,7 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
         let mut changes = Vec::with_capacity(upload.changes.len());
         let mut broken = 0usize;
         for bytes in &upload.changes {
-            match Change::from_bytes(bytes.clone()) {
+            match fieldline_core::document::parse_change(bytes) {
                 Ok(change) => changes.push((change.hash(), bytes.clone())),
                 Err(_) => broken += 1,
             }
@@ -203,7 +203,7 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
 fn hashes_of_bytes(changes: &[Vec<u8>]) -> Vec<[u8; 32]> {
     changes
         .iter()
-        .filter_map(|b| Change::from_bytes(b.clone()).ok())
+        .filter_map(|b| fieldline_core::document::parse_change(b).ok())
         .map(|c| c.hash().0)
         .collect()
 }
