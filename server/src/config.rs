@@ -75,6 +75,9 @@ pub struct SyncConfig {
     pub max_changes: usize,
     /// Largest single uploaded change, in bytes.
     pub max_change_bytes: usize,
+    /// Largest order document an upload may grow, in bytes (stored document plus the new
+    /// changes); changes past it are refused and stay pending on the device.
+    pub max_document_bytes: usize,
     /// Most feed entries one answer covers before it says `more`.
     pub page_entries: u32,
     /// Roughly the most document and change bytes one answer carries before it says `more`
@@ -151,6 +154,7 @@ impl Default for SyncConfig {
             max_orders: 5_000,
             max_changes: 100_000,
             max_change_bytes: 1024 * 1024,
+            max_document_bytes: 16 * 1024 * 1024,
             page_entries: 2_000,
             page_bytes: 8 * 1024 * 1024,
         }

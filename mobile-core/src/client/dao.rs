@@ -428,6 +428,49 @@ pub(crate) fn add_intent(
     Ok(())
 }
 
+/// One logged user action.
+#[derive(Debug, Clone)]
+pub(crate) struct IntentRow {
+    pub id: i64,
+    pub action: String,
+    pub context: String,
+    pub change_hash: String,
+}
+
+/// The account's intents for `order_id`, in the order the user took them.
+pub(crate) fn intents(
+    c: &Connection,
+    account_id: i64,
+    order_id: &str,
+) -> Result<Vec<IntentRow>, ClientError> {
+    let mut stmt = c.prepare(
+        "SELECT id, action, context, change_hash FROM intents
+         WHERE account_id = ?1 AND order_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![account_id, order_id], |row| {
+        Ok(IntentRow {
+            id: row.get(0)?,
+            action: row.get(1)?,
+            context: row.get(2)?,
+            change_hash: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Points an intent at the change its replay wrote (after a reset).
+pub(crate) fn set_intent_change(
+    c: &Connection,
+    intent_id: i64,
+    change_hash: &str,
+) -> Result<(), ClientError> {
+    c.execute(
+        "UPDATE intents SET change_hash = ?2 WHERE id = ?1",
+        params![intent_id, change_hash],
+    )?;
+    Ok(())
+}
+
 /// How many intents the account has logged for `order_id` (all orders when `None`).
 pub(crate) fn intent_count(
     c: &Connection,

@@ -13,6 +13,7 @@ mod observer;
 mod outbox;
 mod platform;
 mod reads;
+mod reset;
 pub mod schema;
 mod session;
 mod store;

@@ -38,7 +38,7 @@ pub(crate) fn normalize_acked(doc: &WorkOrderDoc, mut acked: Vec<ChangeHash>) ->
 
 /// The hash of a raw change, or a protocol error for bytes that are not a change.
 pub(crate) fn change_hash(bytes: &[u8]) -> Result<ChangeHash, ClientError> {
-    automerge::Change::from_bytes(bytes.to_vec())
+    crate::document::parse_change(bytes)
         .map(|change| change.hash())
         .map_err(|e| ClientError::Protocol(format!("the server sent a malformed change: {e}")))
 }

@@ -7,10 +7,12 @@
 use super::dao::{self, DocRow, RejectionRow};
 use super::error::ClientError;
 use super::outbox;
+use super::reset;
 use super::views::SyncReport;
 use super::{FieldClient, MAX_ROUND_TRIPS, current_actor, now_ms, require_account};
 use crate::document::WorkOrderDoc;
 use crate::document::automerge::ChangeHash;
+use crate::reference::ReferenceData;
 use crate::sync::wire::{self, WireLimits};
 use crate::sync::{DocChanges, DocHeads, SyncRequest, SyncResponse};
 use rusqlite::Connection;
@@ -77,8 +79,13 @@ impl FieldClient {
                 .map(|u| u.changes.len())
                 .sum::<usize>();
             let applied = self.apply_for(account.id, &response)?;
-            // Uploads held back for size go next, as long as the server takes what it gets.
-            let upload_more = held_back && applied.acked_orders > 0;
+            // Uploads held back for size go next, as long as the server takes what it gets; a
+            // reset's replayed actions go next, under the new actor bound first.
+            let replayed = applied.replayed > 0;
+            if replayed {
+                self.register_new_actors(account, token)?;
+            }
+            let upload_more = (held_back && applied.acked_orders > 0) || replayed;
             merge_report(&mut report, applied);
             reconcile = response.reconcile || report.reconcile_needed;
             report.reconcile_needed = false;
@@ -111,7 +118,9 @@ impl FieldClient {
         account_id: i64,
         response: &SyncResponse,
     ) -> Result<SyncReport, ClientError> {
-        let report = self.store.write(|tx| apply(tx, account_id, response))?;
+        let report = self
+            .store
+            .write(|tx| apply(tx, account_id, response, &self.reference))?;
         self.observers.notify(&report.changed_orders);
         Ok(report)
     }
@@ -205,6 +214,7 @@ fn apply(
     conn: &Connection,
     account_id: i64,
     response: &SyncResponse,
+    reference: &ReferenceData,
 ) -> Result<SyncReport, ClientError> {
     let now = now_ms();
     let mut report = SyncReport {
@@ -315,6 +325,35 @@ fn apply(
         }
     }
 
+    // Documents the server quarantined changes of: rebuilt from its version under a new actor,
+    // the user's other actions replayed (see reset.rs).
+    if !response.resets.is_empty() {
+        let actor = reset::fresh_actor(conn, account_id, now)?;
+        for snapshot in &response.resets {
+            if held(conn, account_id, &mut touched, &snapshot.order_id)?.is_none() {
+                continue;
+            }
+            let done = reset::reset(
+                conn,
+                account_id,
+                snapshot,
+                &response.rejected,
+                actor.clone(),
+                reference,
+                now,
+            )?;
+            if let Some(entry) = touched.get_mut(&snapshot.order_id) {
+                entry.doc = done.doc;
+                entry.acked = done.server_heads;
+                entry.revoked = false;
+                entry.heads_before = None;
+            }
+            server_has.remove(&snapshot.order_id);
+            report.reset.push(snapshot.order_id.clone());
+            report.replayed += done.replayed;
+        }
+    }
+
     let mut changed = BTreeSet::new();
     for (order_id, mut entry) in touched {
         if let Some(hashes) = server_has.remove(&order_id) {
@@ -386,6 +425,8 @@ fn merge_report(total: &mut SyncReport, step: SyncReport) {
     total.dropped.extend(step.dropped);
     total.rejected += step.rejected;
     total.reconcile_needed |= step.reconcile_needed;
+    total.reset.extend(step.reset);
+    total.replayed += step.replayed;
     total.cursor = step.cursor;
     for order in step.changed_orders {
         if !total.changed_orders.contains(&order) {

@@ -213,4 +213,9 @@ pub struct SyncReport {
     /// Some received changes lacked their dependencies (not applied): the next exchange sends
     /// `holdings` so the server answers by heads.
     pub reconcile_needed: bool,
+    /// Orders reset to the server's version after it quarantined some of their changes; the
+    /// user's other actions were replayed (refused replays are in the status's rejections).
+    pub reset: Vec<String>,
+    /// Actions replayed by those resets.
+    pub replayed: usize,
 }

@@ -89,6 +89,12 @@ pub struct SyncResponse {
     /// The server's feed is behind the device's cursor (a restore from backup): sync again
     /// sending `holdings`, and the server answers by document heads.
     pub reconcile: bool,
+    /// The server's version of each document some of whose uploaded changes it quarantined
+    /// (named in `rejected`): reset the document to it, write with a new actor, and replay the
+    /// user's actions the server has not refused. Added after protocol 1 shipped; it is the
+    /// LAST field, so an older app, which ignores trailing bytes, still reads the answer.
+    #[serde(default)]
+    pub resets: Vec<DocSnapshot>,
 }
 
 impl SyncResponse {
@@ -103,6 +109,7 @@ impl SyncResponse {
             rejected: Vec::new(),
             more: false,
             reconcile: false,
+            resets: Vec::new(),
         }
     }
 }

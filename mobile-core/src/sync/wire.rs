@@ -228,6 +228,68 @@ mod tests {
         assert_eq!(decoded.cursor, Some(42));
     }
 
+    /// An answer with a reset, recorded: the `resets` field travels last.
+    #[test]
+    fn the_response_format_is_stable() {
+        let response = SyncResponse {
+            rejected: vec![Rejection {
+                order_id: "order-3".into(),
+                hashes: vec![[1; 32]],
+                code: "office_write".into(),
+                message: "writes the office section".into(),
+            }],
+            resets: vec![DocSnapshot {
+                order_id: "order-3".into(),
+                doc: vec![5; 4],
+            }],
+            ..SyncResponse::empty(43)
+        };
+        let frame = encode_response(&response);
+        insta::assert_snapshot!("sync_response_v1_with_resets", hex(&frame));
+        assert_eq!(
+            decode_response(&frame, &WireLimits::default()),
+            Ok(response)
+        );
+    }
+
+    /// The answer as apps built before `resets` read it: every field but the last.
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct ResponseBeforeResets {
+        cursor: u64,
+        acked: Vec<DocHeads>,
+        documents: Vec<DocSnapshot>,
+        changes: Vec<DocChanges>,
+        revoked: Vec<String>,
+        rejected: Vec<Rejection>,
+        more: bool,
+        reconcile: bool,
+    }
+
+    #[test]
+    fn an_app_from_before_resets_still_reads_the_answer() {
+        let response = SyncResponse {
+            revoked: vec!["order-9".into()],
+            more: true,
+            resets: vec![DocSnapshot {
+                order_id: "order-3".into(),
+                doc: vec![5; 40],
+            }],
+            ..SyncResponse::empty(43)
+        };
+        let frame = encode_response(&response);
+        let old: ResponseBeforeResets = decode(
+            &frame,
+            FrameKind::Response,
+            "response",
+            &WireLimits::default(),
+        )
+        .expect("an older app decodes the newer answer");
+        assert_eq!(old.cursor, 43);
+        assert_eq!(old.revoked, ["order-9"]);
+        assert!(old.more);
+    }
+
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod orders;
 mod paging;
 mod premises;
+mod quarantine;
 mod routes;
 mod sync;
 mod users;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(routes::routes())
         .merge(orders::routes())
         .merge(devices::routes())
+        .merge(quarantine::routes())
         .merge(sync::routes())
         .merge(ws::routes())
         .merge(health::routes())

@@ -56,6 +56,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::routes::Doc::openapi());
     doc.merge(super::orders::Doc::openapi());
     doc.merge(super::devices::Doc::openapi());
+    doc.merge(super::quarantine::Doc::openapi());
     doc.merge(super::sync::Doc::openapi());
     doc.merge(super::ws::Doc::openapi());
     doc.merge(super::health::Doc::openapi());

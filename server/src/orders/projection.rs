@@ -26,12 +26,12 @@ pub async fn project(
         Some(code) => optional(store.get_route_by_code(utility, code).await)?.map(|r| r.id),
         None => None,
     };
-    Ok(projection_of(
-        &record.office,
-        derived,
-        assignee_id,
-        route_id,
-    ))
+    let mut projection = projection_of(&record.office, derived, assignee_id, route_id);
+    // Work that held as its device saw the order but fails a rule merged (trusted merge).
+    projection
+        .exceptions
+        .extend(crate::sync::after_merge_exceptions(&record));
+    Ok(projection)
 }
 
 /// The projection from an order's office data and derivation, with the ids already resolved.

@@ -275,6 +275,21 @@ pub trait Store: Send + Sync + 'static {
         batch: &[UploadedOrder],
     ) -> StoreResult<Vec<OrderSummary>>;
 
+    // --- quarantine (trusted merge) ---
+    /// Keeps refused changes (each once: a change quarantined again is a no-op), in one
+    /// transaction.
+    async fn quarantine_changes(
+        &self,
+        utility: UtilityId,
+        rows: &[QuarantinedChange],
+    ) -> StoreResult<()>;
+    /// Quarantined changes, newest first.
+    async fn list_quarantine(
+        &self,
+        utility: UtilityId,
+        page: PageRequest,
+    ) -> StoreResult<Page<QuarantinedChange>>;
+
     /// Test hook for the late-commit case: opens a write transaction that takes the next feed
     /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
     #[cfg(test)]

@@ -119,6 +119,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0003_tokens.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "quarantine".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0004_quarantine.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

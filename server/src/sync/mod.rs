@@ -11,10 +11,12 @@ mod limits;
 mod project;
 #[cfg(test)]
 mod tests;
+mod trust;
 mod upload;
 mod version;
 
 pub use error::SyncError;
+pub use trust::after_merge_exceptions;
 pub use version::compare_versions;
 
 use crate::config::SyncConfig;
@@ -154,6 +156,7 @@ pub async fn sync(s: &Session<'_>, request: &SyncRequest) -> Result<Synced, Sync
         let mut response = answer::answer(s, request.cursor, &request.holdings, &uploaded).await?;
         response.acked = uploaded.acked;
         response.rejected = uploaded.rejected;
+        response.resets = uploaded.resets;
         // Recorded at most once a minute (and when the app changed): an idle sync stays a read.
         let stale = s
             .device

@@ -64,6 +64,9 @@ impl Resolver {
             None => None,
         };
         let mut projection = projection_of(&record.office, derived, assignee_id, route_id);
+        projection
+            .exceptions
+            .extend(super::trust::after_merge_exceptions(record));
         if let Some(stored) = stored {
             projection.premise_id = stored.premise_id;
             projection.account_id = stored.account_id;

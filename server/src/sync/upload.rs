@@ -33,6 +33,8 @@ pub struct Uploaded {
     pub changed_assignees: Vec<Option<Uuid>>,
     /// The orders the upload changed (each got one feed entry of its own).
     pub changed: HashSet<Uuid>,
+    /// The server's version of the orders whose uploads were quarantined (trusted merge).
+    pub resets: Vec<fieldline_core::sync::DocSnapshot>,
 }
 
 /// One order's upload after decoding.
@@ -70,6 +72,7 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
         .map(|b| b.actor)
         .collect();
     let mut resolver = Resolver::default();
+    let mut details = super::trust::Details::new();
     // Each order's merge, by the version it was merged into: after a conflict only the orders
     // that moved are merged again.
     let mut merged: HashMap<Uuid, (Option<i64>, Merged, Vec<Rejection>)> = HashMap::new();
@@ -95,9 +98,17 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
                 None => {
                     let span = tracing::debug_span!("upload", order_id = %order.id);
                     let mut refused = Vec::new();
-                    let result = merge(s, order, stored, &bound, &mut resolver, &mut refused)
-                        .instrument(span)
-                        .await?;
+                    let result = merge(
+                        s,
+                        order,
+                        stored,
+                        &bound,
+                        &mut resolver,
+                        &mut refused,
+                        &mut details,
+                    )
+                    .instrument(span)
+                    .await?;
                     merged.insert(order.id, (version, result.clone(), refused.clone()));
                     (result, refused)
                 }
@@ -124,6 +135,11 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
                 );
                 out.acked = acked;
                 out.rejected.append(&mut rejected);
+                if !out.rejected.is_empty() {
+                    let uploaded = decoded.iter().map(|d| (d.id, d.changes.clone())).collect();
+                    out.resets =
+                        super::trust::quarantine(s, &uploaded, &out.rejected, &details).await?;
+                }
                 return Ok(out);
             }
             Err(StoreError::Conflict(_)) => backoff(attempt).await,
@@ -160,7 +176,7 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
         let mut decoded_changes = Vec::with_capacity(upload.changes.len());
         let mut broken = 0usize;
         for bytes in &upload.changes {
-            match Change::from_bytes(bytes.clone()) {
+            match fieldline_core::document::parse_change(bytes) {
                 Ok(change) => {
                     changes.push((change.hash(), bytes.clone()));
                     decoded_changes.push(change);
@@ -202,7 +218,7 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
 fn hashes_of_bytes(changes: &[Vec<u8>]) -> Vec<[u8; 32]> {
     changes
         .iter()
-        .filter_map(|b| Change::from_bytes(b.clone()).ok())
+        .filter_map(|b| fieldline_core::document::parse_change(b).ok())
         .map(|c| c.hash().0)
         .collect()
 }
@@ -215,6 +231,7 @@ async fn merge(
     bound: &HashSet<String>,
     resolver: &mut Resolver,
     rejected: &mut Vec<Rejection>,
+    details: &mut super::trust::Details,
 ) -> Result<Merged, SyncError> {
     let base = match &stored {
         Some(stored) => WorkOrderDoc::load(&stored.doc).map_err(OrderError::from)?,
@@ -233,6 +250,7 @@ async fn merge(
         return Ok(Merged::Refused);
     }
     let before = base.heads();
+    let sections = super::trust::sections(&base);
     let mut doc = base;
     let Ok(mut infos) = doc.apply_new(&order.decoded) else {
         let hashes = order.changes.iter().map(|(h, _)| h.0).collect();
@@ -278,6 +296,20 @@ async fn merge(
         }
         infos = doc.change_infos(&before);
     }
+    let refused_before = rejected.len();
+    super::trust::check(
+        s,
+        &order.raw_id,
+        &order.changes,
+        stored.as_ref().map(|o| o.doc.as_slice()),
+        &sections,
+        &mut doc,
+        &before,
+        &mut infos,
+        rejected,
+        details,
+    )?;
+    let trust_refused = rejected.len() > refused_before;
     let heads = DocHeads {
         order_id: order.raw_id.clone(),
         heads: doc.heads().iter().map(|h| h.0).collect(),
@@ -286,7 +318,7 @@ async fn merge(
         if stored.is_some() {
             return Ok(Merged::Unchanged(heads));
         }
-        if !order.changes.is_empty() && refused.is_empty() {
+        if !order.changes.is_empty() && refused.is_empty() && !trust_refused {
             // Nothing applied to an order the server does not know: its first changes are missing.
             let hashes = order.changes.iter().map(|(h, _)| h.0).collect();
             rejected.push(refusal(

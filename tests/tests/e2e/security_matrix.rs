@@ -106,6 +106,14 @@ fn admin_200(who: Who, _: Scope) -> u16 {
         _ => 403,
     }
 }
+/// Supervisors and admins (the quarantine of refused device changes).
+fn oversight_200(who: Who, _: Scope) -> u16 {
+    match who {
+        Who::Nobody => 401,
+        Who::Supervisor | Who::Admin => 200,
+        _ => 403,
+    }
+}
 /// Office roles see every order; a crew sees its own, and another crew's does not exist for it.
 fn own_order_200(who: Who, scope: Scope) -> u16 {
     match (who, scope) {
@@ -158,6 +166,7 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/v1/devices/{id}/revoke", admin_200),
     // A sync answers with the caller's own orders only (checked below).
     row("POST", "/api/v1/sync", anyone_200),
+    row("GET", "/api/v1/admin/quarantine", oversight_200),
     // A plain GET is told to upgrade; the upgrade itself is tested in `push`.
     row("GET", "/api/v1/ws", anyone_400),
 ];

@@ -5,12 +5,14 @@
 
 mod network;
 mod orders;
+mod quarantine;
 mod sync;
 mod tenancy;
 mod tokens;
 
 use network::*;
 use orders::*;
+use quarantine::*;
 use sync::*;
 use tenancy::*;
 use tokens::*;
@@ -85,6 +87,7 @@ conformance!(
     devices_register_idempotently_and_actors_stay_bound,
     refresh_tokens_rotate_once_and_families_revoke_together,
     revoking_a_device_revokes_its_tokens_and_keeps_the_device,
+    quarantined_changes_are_kept_once_and_listed_newest_first,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

@@ -10,6 +10,7 @@ mod devices;
 mod feed;
 mod network;
 mod orders;
+mod quarantine;
 mod rows;
 mod tenancy;
 mod tokens;
@@ -18,8 +19,9 @@ use super::{Backend, Db};
 use crate::store::{
     Account, ActorBinding, ChangeRecord, Device, FeedEntry, LoggedChange, Meter, MeterRead,
     NewDevice, NewOrder, NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary,
-    OrderUpdate, Page, PageRequest, Premise, RefreshToken, Registration, Rotation, Route,
-    SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility, UtilityId,
+    OrderUpdate, Page, PageRequest, Premise, QuarantinedChange, RefreshToken, Registration,
+    Rotation, Route, SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility,
+    UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -433,6 +435,25 @@ impl Store for Backend {
         let done = orders::apply_uploads(&mut tx, utility, batch).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    async fn quarantine_changes(
+        &self,
+        utility: UtilityId,
+        rows: &[QuarantinedChange],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        quarantine::insert(&mut tx, utility, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_quarantine(
+        &self,
+        utility: UtilityId,
+        page: PageRequest,
+    ) -> StoreResult<Page<QuarantinedChange>> {
+        quarantine::list(self.reader(), utility, page).await
     }
 
     #[cfg(test)]

@@ -3,12 +3,14 @@
 
 mod network;
 mod orders;
+mod quarantine;
 mod sync;
 mod tenancy;
 mod tokens;
 
 pub use network::*;
 pub use orders::*;
+pub use quarantine::*;
 pub use sync::*;
 pub use tenancy::*;
 pub use tokens::*;
