@@ -8,6 +8,7 @@
 mod actions;
 mod dao;
 mod error;
+mod export;
 mod http;
 mod observer;
 mod outbox;
@@ -21,6 +22,7 @@ mod sync;
 mod views;
 
 pub use error::ClientError;
+pub use export::{AccountExport, ExportedAction, OrderExport, PendingExport};
 pub use observer::{ChangeObserver, Subscription};
 pub use platform::{Clock, LocationSource, NoLocation, Platform, SecretStore, SystemClock};
 pub use sync::MAX_UPLOAD_BYTES;

@@ -134,6 +134,14 @@ pub enum DeviceCommand {
     },
     /// Pending changes, last sync, rejections.
     Status,
+    /// Every signed-in user's work this device holds that the server has not acknowledged, as
+    /// JSON (raw changes and the actions behind them): for an admin when a user cannot come back
+    /// to sync it. Works offline.
+    Export {
+        /// Write the export to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Runs one handheld command and prints its outcome; the exit code says how it went.
@@ -220,6 +228,32 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
         DeviceCommand::Status => {
             let status = client.status()?;
             emit(json, &status, || print::status(&status))
+        }
+        DeviceCommand::Export { out } => {
+            let export = client.export_pending()?;
+            let text = serde_json::to_string_pretty(&export).map_err(|e| {
+                ClientError::Storage(format!("cannot write the export as JSON: {e}"))
+            })?;
+            match out {
+                None => println!("{text}"),
+                Some(path) => {
+                    std::fs::write(&path, text + "\n").map_err(|e| {
+                        ClientError::Storage(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                    let changes: usize = export
+                        .accounts
+                        .iter()
+                        .flat_map(|a| &a.orders)
+                        .map(|o| o.changes.len())
+                        .sum();
+                    eprintln!(
+                        "exported {changes} pending change(s) of {} user(s) to {}",
+                        export.accounts.len(),
+                        path.display()
+                    );
+                }
+            }
+            Ok(())
         }
         DeviceCommand::EnRoute { order } => act(json, &client, order, |c, id| c.en_route(id)),
         DeviceCommand::Arrive { order } => act(json, &client, order, |c, id| c.arrive(id)),

@@ -262,6 +262,18 @@ async fn another_user_on_the_handheld_neither_uploads_nor_loses_the_first_users_
     assert_eq!(status.waiting_users, ["reader1"], "{status:?}");
     assert_eq!(server_status(&server, &office, &first).await, assigned);
 
+    // An admin can take reader1's waiting work off the device without them: exactly their one
+    // pending change and the action behind it, and nothing of reader2's.
+    let export = handheld.run(|c| c.export_pending()).await.expect("export");
+    assert_eq!(export.accounts.len(), 1, "{export:?}");
+    let waiting = &export.accounts[0];
+    assert_eq!(waiting.account.username, "reader1");
+    assert_eq!(waiting.orders.len(), 1, "{waiting:?}");
+    assert_eq!(waiting.orders[0].order_id, first);
+    assert_eq!(waiting.orders[0].changes.len(), 1);
+    assert_eq!(waiting.orders[0].actions.len(), 1);
+    assert_eq!(waiting.orders[0].actions[0].action["action"], "en_route");
+
     // reader1 comes back: their work syncs as theirs.
     handheld.sign_in(&server, "reader1").await;
     let report = handheld.sync().await.expect("reader1 syncs");
@@ -273,6 +285,11 @@ async fn another_user_on_the_handheld_neither_uploads_nor_loses_the_first_users_
     assert_ne!(server_status(&server, &office, &first).await, assigned);
     let status = handheld.run(|c| c.status()).await.expect("status");
     assert!(status.waiting_users.is_empty(), "{status:?}");
+    let export = handheld.run(|c| c.export_pending()).await.expect("export");
+    assert!(
+        export.accounts.is_empty(),
+        "nothing is left to export: {export:?}"
+    );
     server.stop().await;
 }
 
