@@ -11,6 +11,7 @@
 
 mod auth;
 mod devices;
+mod follow_ups;
 mod health;
 mod me;
 mod meters;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(meters::routes())
         .merge(routes::routes())
         .merge(orders::routes())
+        .merge(follow_ups::routes())
         .merge(devices::routes())
         .merge(sync::routes())
         .merge(ws::routes())

@@ -5,6 +5,7 @@
 
 mod create;
 mod error;
+pub mod follow_ups;
 mod projection;
 mod seed;
 #[cfg(test)]

@@ -271,6 +271,29 @@ pub trait Store: Send + Sync + 'static {
         batch: &[UploadedOrder],
     ) -> StoreResult<Vec<OrderSummary>>;
 
+    // --- follow-ups ---
+    /// In one transaction: records the follow-up link and inserts its order (with a feed
+    /// entry), unless a link with the same `(origin_order_id, origin_entry_id, kind)` exists;
+    /// then writes nothing and returns `None`. `link.order_id` must be `order.id`.
+    async fn insert_follow_up(
+        &self,
+        utility: UtilityId,
+        link: &FollowUpLink,
+        order: &NewOrder,
+    ) -> StoreResult<Option<OrderSummary>>;
+    /// The follow-ups an order's field entries created, oldest first.
+    async fn follow_ups_of(
+        &self,
+        utility: UtilityId,
+        origin: Uuid,
+    ) -> StoreResult<Vec<FollowUpLink>>;
+    /// The link that created `order`, when it is a follow-up.
+    async fn follow_up_origin(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<FollowUpLink>>;
+
     /// Test hook for the late-commit case: opens a write transaction that takes the next feed
     /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
     #[cfg(test)]

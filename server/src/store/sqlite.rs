@@ -119,6 +119,14 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0003_tokens.sql").into_sql_str(),
             false,
         ),
+        // 0004 and 0005 belong to other branches; sqlx applies whichever are missing.
+        Migration::new(
+            6,
+            "follow_ups".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0006_follow_ups.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -147,6 +147,7 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/v1/orders", office_201),
     row("GET", "/api/v1/orders/{id}", own_order_200),
     row("GET", "/api/v1/orders/{id}/history", office_200),
+    row("GET", "/api/v1/orders/{id}/follow-ups", office_200),
     row("POST", "/api/v1/orders/{id}/assign", office_200),
     row("POST", "/api/v1/orders/{id}/unassign", office_200),
     row("POST", "/api/v1/orders/{id}/cancel", office_200),

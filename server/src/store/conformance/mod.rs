@@ -3,12 +3,14 @@
 //! `FIELDLINE_TEST_POSTGRES_URL` is set (each test in a fresh database, so tests run in
 //! parallel).
 
+mod follow_ups;
 mod network;
 mod orders;
 mod sync;
 mod tenancy;
 mod tokens;
 
+use follow_ups::*;
 use network::*;
 use orders::*;
 use sync::*;
@@ -83,6 +85,8 @@ conformance!(
     devices_register_idempotently_and_actors_stay_bound,
     refresh_tokens_rotate_once_and_families_revoke_together,
     revoking_a_device_revokes_its_tokens_and_keeps_the_device,
+    a_follow_up_is_created_once_per_origin_entry_and_kind,
+    concurrent_follow_ups_of_one_entry_create_one_order,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

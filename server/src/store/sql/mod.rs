@@ -8,6 +8,7 @@
 
 mod devices;
 mod feed;
+mod follow_ups;
 mod network;
 mod orders;
 mod rows;
@@ -16,10 +17,10 @@ mod tokens;
 
 use super::{Backend, Db};
 use crate::store::{
-    Account, ActorBinding, ChangeRecord, Device, FeedEntry, LoggedChange, Meter, MeterRead,
-    NewDevice, NewOrder, NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary,
-    OrderUpdate, Page, PageRequest, Premise, RefreshToken, Registration, Rotation, Route,
-    SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility, UtilityId,
+    Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, LoggedChange, Meter,
+    MeterRead, NewDevice, NewOrder, NewRefreshToken, NewUser, NewUtility, OrderFilter,
+    OrderSummary, OrderUpdate, Page, PageRequest, Premise, RefreshToken, Registration, Rotation,
+    Route, SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -429,6 +430,36 @@ impl Store for Backend {
         let done = orders::apply_uploads(&mut tx, utility, batch).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    async fn insert_follow_up(
+        &self,
+        utility: UtilityId,
+        link: &FollowUpLink,
+        order: &NewOrder,
+    ) -> StoreResult<Option<OrderSummary>> {
+        let mut tx = self.begin_write().await?;
+        let created = follow_ups::insert_follow_up(&mut tx, utility, link, order).await?;
+        if created.is_some() {
+            tx.commit().await?;
+        }
+        Ok(created)
+    }
+
+    async fn follow_ups_of(
+        &self,
+        utility: UtilityId,
+        origin: Uuid,
+    ) -> StoreResult<Vec<FollowUpLink>> {
+        follow_ups::follow_ups_of(self.reader(), utility, origin).await
+    }
+
+    async fn follow_up_origin(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<FollowUpLink>> {
+        follow_ups::follow_up_origin(self.reader(), utility, order).await
     }
 
     #[cfg(test)]

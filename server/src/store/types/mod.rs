@@ -1,12 +1,14 @@
 //! The plain data the [`Store`](super::Store) takes and returns: ids, paging, and one file per
 //! area (tenancy and sign-in, the utility's network of premises and meters, work orders).
 
+mod follow_ups;
 mod network;
 mod orders;
 mod sync;
 mod tenancy;
 mod tokens;
 
+pub use follow_ups::*;
 pub use network::*;
 pub use orders::*;
 pub use sync::*;

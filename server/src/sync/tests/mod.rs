@@ -236,4 +236,5 @@ fn note(doc: &mut WorkOrderDoc, text: &str) {
 }
 
 mod answers;
+mod follow_ups;
 mod uploads;
