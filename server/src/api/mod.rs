@@ -9,6 +9,7 @@
 //! store call to `auth.utility_id`. Annotate it with `#[utoipa::path(..., security(("bearer" =
 //! [])), responses(..., (status = 401, body = ErrorBody)))]` and list it in the module's `Doc`.
 
+mod accounts;
 mod auth;
 mod devices;
 mod follow_ups;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(me::routes())
         .merge(users::routes())
         .merge(premises::routes())
+        .merge(accounts::routes())
         .merge(meters::routes())
         .merge(routes::routes())
         .merge(orders::routes())

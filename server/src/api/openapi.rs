@@ -52,6 +52,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::me::Doc::openapi());
     doc.merge(super::users::Doc::openapi());
     doc.merge(super::premises::Doc::openapi());
+    doc.merge(super::accounts::Doc::openapi());
     doc.merge(super::meters::Doc::openapi());
     doc.merge(super::routes::Doc::openapi());
     doc.merge(super::orders::Doc::openapi());

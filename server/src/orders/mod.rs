@@ -6,6 +6,7 @@
 mod create;
 mod error;
 pub mod follow_ups;
+pub mod payments;
 mod projection;
 mod seed;
 #[cfg(test)]

@@ -294,6 +294,20 @@ pub trait Store: Send + Sync + 'static {
         order: Uuid,
     ) -> StoreResult<Option<FollowUpLink>>;
 
+    // --- payments ---
+    /// In one transaction: records a payment and lowers the account's balance and past-due
+    /// amount (not below zero) by it, stamping the account `as_of` the posting time; returns
+    /// the account after. `NotFound` without the account, `Conflict` when the payment's
+    /// reference was already posted to it, `Invalid` for an amount that is not positive.
+    async fn post_payment(&self, utility: UtilityId, payment: &NewPayment) -> StoreResult<Account>;
+    /// The account's orders of `order_type`, by number.
+    async fn account_orders(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        order_type: fieldline_core::OrderType,
+    ) -> StoreResult<Vec<OrderSummary>>;
+
     /// Test hook for the late-commit case: opens a write transaction that takes the next feed
     /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
     #[cfg(test)]

@@ -96,9 +96,9 @@ fn migrator() -> Migrator {
         // 0004 and 0005 belong to other branches; sqlx applies whichever are missing.
         Migration::new(
             6,
-            "follow_ups".into(),
+            "workflows".into(),
             MigrationType::Simple,
-            include_str!("../../../migrations/postgres/0006_follow_ups.sql").into_sql_str(),
+            include_str!("../../../migrations/postgres/0006_workflows.sql").into_sql_str(),
             false,
         ),
     ])

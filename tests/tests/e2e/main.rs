@@ -17,3 +17,4 @@ mod refresh;
 mod security_matrix;
 mod sync_devices;
 mod sync_server;
+mod workflows;

@@ -138,6 +138,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/users", office_200),
     row("GET", "/api/v1/premises", office_200),
     row("GET", "/api/v1/premises/{id}", office_200),
+    // Dispatchers, supervisors and admins post payments.
+    row("POST", "/api/v1/accounts/{id}/payments", office_201),
     // Field users look meters up too (they are shown less of them).
     row("GET", "/api/v1/meters", anyone_200),
     row("GET", "/api/v1/meters/{id}", anyone_200),
@@ -260,6 +262,20 @@ impl World {
             ("GET", "/api/v1/premises/{id}") => {
                 s.get(&format!("/api/v1/premises/{}", self.premise), token)
                     .await
+            }
+            ("POST", "/api/v1/accounts/{id}/payments") => {
+                let accounts = s
+                    .store()
+                    .accounts_for_premise(s.utility.id, self.premise)
+                    .await
+                    .expect("accounts");
+                let account = accounts.first().expect("the premise has an account");
+                s.post_json(
+                    &format!("/api/v1/accounts/{}/payments", account.id),
+                    token,
+                    &json!({"amount_cents": 100}),
+                )
+                .await
             }
             ("GET", "/api/v1/meters/{id}") => {
                 s.get(&format!("/api/v1/meters/{}", self.meter.id), token)

@@ -11,6 +11,7 @@ mod feed;
 mod follow_ups;
 mod network;
 mod orders;
+mod payments;
 mod rows;
 mod tenancy;
 mod tokens;
@@ -18,7 +19,7 @@ mod tokens;
 use super::{Backend, Db};
 use crate::store::{
     Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, LoggedChange, Meter,
-    MeterRead, NewDevice, NewOrder, NewRefreshToken, NewUser, NewUtility, OrderFilter,
+    MeterRead, NewDevice, NewOrder, NewPayment, NewRefreshToken, NewUser, NewUtility, OrderFilter,
     OrderSummary, OrderUpdate, Page, PageRequest, Premise, RefreshToken, Registration, Rotation,
     Route, SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility, UtilityId,
 };
@@ -460,6 +461,22 @@ impl Store for Backend {
         order: Uuid,
     ) -> StoreResult<Option<FollowUpLink>> {
         follow_ups::follow_up_origin(self.reader(), utility, order).await
+    }
+
+    async fn post_payment(&self, utility: UtilityId, payment: &NewPayment) -> StoreResult<Account> {
+        let mut tx = self.begin_write().await?;
+        let account = payments::post_payment(&mut tx, utility, payment).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    async fn account_orders(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        order_type: fieldline_core::OrderType,
+    ) -> StoreResult<Vec<OrderSummary>> {
+        payments::account_orders(self.reader(), utility, account, order_type).await
     }
 
     #[cfg(test)]

@@ -4,6 +4,7 @@
 mod follow_ups;
 mod network;
 mod orders;
+mod payments;
 mod sync;
 mod tenancy;
 mod tokens;
@@ -11,6 +12,7 @@ mod tokens;
 pub use follow_ups::*;
 pub use network::*;
 pub use orders::*;
+pub use payments::*;
 pub use sync::*;
 pub use tenancy::*;
 pub use tokens::*;

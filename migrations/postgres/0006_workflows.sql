@@ -15,3 +15,19 @@ CREATE TABLE follow_ups (
         DEFERRABLE INITIALLY DEFERRED
 );
 CREATE UNIQUE INDEX follow_ups_by_order ON follow_ups (utility_id, order_id);
+
+-- Payments posted in the office. `reference` (the billing system's receipt number) is unique
+-- per account, so a payment re-posted by a retry is refused instead of counted twice.
+CREATE TABLE payments (
+    utility_id   UUID    NOT NULL,
+    id           UUID    NOT NULL,
+    account_id   UUID    NOT NULL,
+    amount_cents BIGINT  NOT NULL CHECK (amount_cents > 0),
+    reference    TEXT,
+    posted_by    UUID    NOT NULL,
+    posted_at    BIGINT  NOT NULL,
+    PRIMARY KEY (utility_id, id),
+    UNIQUE (utility_id, account_id, reference),
+    FOREIGN KEY (utility_id, account_id) REFERENCES accounts (utility_id, id),
+    FOREIGN KEY (utility_id, posted_by) REFERENCES users (utility_id, id)
+);

@@ -1,0 +1,296 @@
+//! Field workflows end to end, through the device client against a real server: follow-up
+//! orders a field outcome calls for, and payments that cancel disconnects the crew holds.
+
+use crate::fixtures::metered_premise;
+use chrono::{Duration, Utc};
+use fieldline_core::client::{ClientError, FieldClient};
+use fieldline_core::{AccountStatus, Status};
+use fieldline_server::store::{Account, Meter};
+use fieldline_tests::{PASSWORD, TestServer};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A handheld: a `FieldClient` on its own directory, called off the async runtime.
+struct Device {
+    client: Arc<FieldClient>,
+    dir: PathBuf,
+}
+
+impl Device {
+    async fn sign_in(server: &TestServer, user: &str) -> Device {
+        let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
+        let url = server.base_url.clone();
+        let user = user.to_string();
+        let (client, dir) = tokio::task::spawn_blocking(move || {
+            let client = FieldClient::open(&dir).expect("open the device store");
+            client
+                .sign_in(&url, &user, PASSWORD, &format!("{user}'s handheld"))
+                .expect("sign in");
+            (client, dir)
+        })
+        .await
+        .expect("device task");
+        Device {
+            client: Arc::new(client),
+            dir,
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
+    ) -> Result<T, ClientError> {
+        let client = Arc::clone(&self.client);
+        tokio::task::spawn_blocking(move || f(&client))
+            .await
+            .expect("device task")
+    }
+
+    async fn sync(&self) {
+        let report = self.run(|c| c.sync()).await.expect("sync");
+        assert_eq!(report.rejected, 0, "{report:?}");
+    }
+
+    async fn status(&self, order: &str) -> Status {
+        let order = order.to_string();
+        self.run(move |c| c.order(&order))
+            .await
+            .expect("the device holds the order")
+            .status
+    }
+
+    fn cleanup(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// An account at the meter's premise with these billing facts, stored as billing loaded it.
+async fn account_at(
+    server: &TestServer,
+    meter: &Meter,
+    status: AccountStatus,
+    past_due: i64,
+) -> Account {
+    let account = Account {
+        id: Uuid::new_v4(),
+        utility_id: server.utility.id,
+        number: format!("A-{}", &Uuid::new_v4().simple().to_string()[..8]),
+        premise_id: meter.premise_id.expect("the meter is installed"),
+        customer_name: "R. Jones".into(),
+        status,
+        balance_cents: past_due,
+        past_due_cents: past_due,
+        notice_served_at: Some(Utc::now() - Duration::days(20)),
+        medical_hold: false,
+        life_support: false,
+        payment_plan: false,
+        as_of: Utc::now(),
+    };
+    server
+        .store()
+        .insert_accounts(server.utility.id, std::slice::from_ref(&account))
+        .await
+        .expect("account");
+    account
+}
+
+async fn create_order(server: &TestServer, office: &str, body: Value) -> String {
+    let created = server
+        .post_json("/api/v1/orders", Some(office), &body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json()["id"].as_str().expect("id").to_string()
+}
+
+#[tokio::test]
+async fn a_reading_showing_use_on_an_inactive_account_creates_one_inspection_the_office_sees() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let inactive = account_at(&server, &meter, AccountStatus::Inactive, 0).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "cycle_read", "meter_id": meter.id, "account_id": inactive.id,
+               "assignee": "reader1"}),
+    )
+    .await;
+    let reader = Device::sign_in(&server, "reader1").await;
+    reader.sync().await;
+    let id = order.clone();
+    let entry = reader
+        .run(move |c| c.reading(&id, 1, "1050", None))
+        .await
+        .expect("the reading is accepted");
+    assert!(
+        entry
+            .assessment
+            .flags
+            .iter()
+            .any(|f| f.code == "unauthorized_use"),
+        "{:?}",
+        entry.assessment
+    );
+    reader.sync().await;
+    reader.sync().await;
+
+    let links = server
+        .get(&format!("/api/v1/orders/{order}/follow-ups"), Some(&office))
+        .await;
+    assert_eq!(links.status, 200, "{}", links.text);
+    let follow_ups = links.json()["follow_ups"].clone();
+    let follow_ups = follow_ups.as_array().expect("a list");
+    assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
+    assert_eq!(follow_ups[0]["kind"], "inspection");
+    assert_eq!(follow_ups[0]["reason"], "unauthorized_use");
+    assert_eq!(follow_ups[0]["origin_entry_id"], entry.id.as_str());
+    let follow_up = follow_ups[0]["order_id"].as_str().expect("order id");
+
+    let shown = server
+        .get(&format!("/api/v1/orders/{follow_up}"), Some(&office))
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    let shown = shown.json();
+    assert_eq!(shown["office"]["order_type"], "inspection");
+    assert_eq!(shown["office"]["priority"], "high");
+    assert_eq!(shown["office"]["account"]["id"], inactive.id.to_string());
+    assert_eq!(shown["office"]["meter"]["id"], meter.id.to_string());
+    assert_eq!(shown["derived"]["status"], "unassigned");
+    let back = server
+        .get(
+            &format!("/api/v1/orders/{follow_up}/follow-ups"),
+            Some(&office),
+        )
+        .await;
+    assert_eq!(back.json()["origin"]["origin_order_id"], order.as_str());
+    reader.cleanup();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_payment_after_dispatch_cancels_the_disconnect_and_the_device_learns_it_on_its_next_sync()
+{
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "disconnect", "reason": "non_payment", "meter_id": meter.id,
+               "account_id": owing.id, "assignee": "inspector1"}),
+    )
+    .await;
+    let inspector = Device::sign_in(&server, "inspector1").await;
+    inspector.sync().await;
+    assert_eq!(inspector.status(&order).await, Status::Assigned);
+
+    let paid = server
+        .post_json(
+            &format!("/api/v1/accounts/{}/payments", owing.id),
+            Some(&office),
+            &json!({"amount_cents": 20_000, "reference": "R-1001"}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    let paid = paid.json();
+    assert_eq!(paid["account"]["past_due_cents"], 0);
+    assert_eq!(paid["account"]["balance_cents"], 0);
+    assert_eq!(paid["cancelled_orders"], json!([order]));
+
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["derived"]["status"], "cancelled");
+    let log = shown["office_log"].to_string();
+    assert!(log.contains("customer_paid"), "{log}");
+
+    inspector.sync().await;
+    assert_eq!(inspector.status(&order).await, Status::Cancelled);
+    inspector.cleanup();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_partial_payment_that_leaves_the_account_past_due_keeps_the_disconnect() {
+    let server = TestServer::start().await;
+    let office = server.login("supervisor", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "disconnect", "meter_id": meter.id, "account_id": owing.id,
+               "assignee": "inspector1"}),
+    )
+    .await;
+    let paid = server
+        .post_json(
+            &format!("/api/v1/accounts/{}/payments", owing.id),
+            Some(&office),
+            &json!({"amount_cents": 1_000}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    assert_eq!(paid.json()["account"]["past_due_cents"], 19_000);
+    assert_eq!(paid.json()["cancelled_orders"], json!([]));
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["derived"]["status"], "assigned");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn payments_out_of_range_unknown_accounts_and_repeated_references_are_refused() {
+    let server = TestServer::start().await;
+    let office = server.login("admin", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
+    let path = format!("/api/v1/accounts/{}/payments", owing.id);
+    for (body, field) in [
+        (json!({"amount_cents": 0}), "amount_cents"),
+        (json!({"amount_cents": -5}), "amount_cents"),
+        (json!({"amount_cents": 1_000_000_001}), "amount_cents"),
+        (
+            json!({"amount_cents": 100, "reference": "x".repeat(65)}),
+            "reference",
+        ),
+    ] {
+        let refused = server.post_json(&path, Some(&office), &body).await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.text);
+        assert_eq!(refused.json()["error"]["field"], field, "{}", refused.text);
+    }
+    let unknown = server
+        .post_json(
+            &format!("/api/v1/accounts/{}/payments", Uuid::new_v4()),
+            Some(&office),
+            &json!({"amount_cents": 100}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+    let not_an_id = server
+        .post_json(
+            "/api/v1/accounts/nope/payments",
+            Some(&office),
+            &json!({"amount_cents": 100}),
+        )
+        .await;
+    assert_eq!(not_an_id.status, 400, "{}", not_an_id.text);
+    let body = json!({"amount_cents": 100, "reference": "R-7"});
+    let first = server.post_json(&path, Some(&office), &body).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = server.post_json(&path, Some(&office), &body).await;
+    assert_eq!(again.status, 409, "{}", again.text);
+    let account = server
+        .store()
+        .get_account(server.utility.id, owing.id)
+        .await
+        .expect("account");
+    assert_eq!(account.past_due_cents, 19_900, "the repeat was not counted");
+    server.stop().await;
+}
