@@ -3,8 +3,11 @@
 
 use crate::fixtures::metered_premise;
 use chrono::{Duration, Utc};
-use fieldline_core::client::{ClientError, FieldClient};
-use fieldline_core::{AccountStatus, Status};
+use fieldline_core::client::{ClientError, Clock, FieldClient, Platform};
+use fieldline_core::{
+    AccountStatus, Capture, DisconnectPoint, FieldAction, PhotoKind, PhotoRef, ReadMethod,
+    ReadingInput, Status, ValvePosition,
+};
 use fieldline_server::store::{Account, Meter};
 use fieldline_tests::{PASSWORD, TestServer};
 use serde_json::{Value, json};
@@ -292,5 +295,253 @@ async fn payments_out_of_range_unknown_accounts_and_repeated_references_are_refu
         .await
         .expect("account");
     assert_eq!(account.past_due_cents, 19_900, "the repeat was not counted");
+    server.stop().await;
+}
+
+/// A device clock stopped at one instant.
+struct FixedClock(i64);
+
+impl Clock for FixedClock {
+    fn now_ms(&self) -> i64 {
+        self.0
+    }
+}
+
+/// A Monday, 09:13 in the default utility's time zone: inside the allowed cut hours whatever
+/// the wall clock says when the test runs.
+const MONDAY_MORNING_MS: i64 = 1_790_000_000_000 + 3_600_000;
+
+#[tokio::test]
+async fn a_cut_made_offline_before_the_payment_reached_the_device_is_kept_with_an_exception() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    // Billing refreshed the account half an hour before the crew's cut.
+    let snapshot_at = chrono::DateTime::from_timestamp_millis(MONDAY_MORNING_MS - 1_800_000)
+        .expect("a valid time");
+    let mut owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
+    owing.id = Uuid::new_v4();
+    owing.number = format!("{}-2", owing.number);
+    owing.as_of = snapshot_at;
+    owing.notice_served_at = Some(snapshot_at - Duration::days(20));
+    server
+        .store()
+        .insert_accounts(server.utility.id, std::slice::from_ref(&owing))
+        .await
+        .expect("account");
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "disconnect", "reason": "non_payment", "meter_id": meter.id,
+               "account_id": owing.id, "assignee": "inspector1"}),
+    )
+    .await;
+
+    let url = server.base_url.clone();
+    let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
+    let device_dir = dir.clone();
+    let client = tokio::task::spawn_blocking(move || {
+        let client = FieldClient::open(&device_dir)
+            .expect("open the device store")
+            .with_platform(Platform {
+                clock: Arc::new(FixedClock(MONDAY_MORNING_MS)),
+                ..Platform::default()
+            });
+        client
+            .sign_in(&url, "inspector1", PASSWORD, "inspector1's handheld")
+            .expect("sign in");
+        client
+    })
+    .await
+    .expect("device task");
+    let inspector = Device {
+        client: Arc::new(client),
+        dir,
+    };
+    inspector.sync().await;
+
+    // Offline: the whole cut, completed as `locked`.
+    let serial = meter.serial.clone();
+    let id = order.clone();
+    inspector
+        .run(move |c| {
+            c.start(&id)?;
+            let capture = |capture: Capture, photos: Vec<PhotoRef>| FieldAction::Capture {
+                capture,
+                photos,
+                note: None,
+            };
+            c.record(&id, capture(Capture::MeterVerified { serial }, vec![]))?;
+            c.record(
+                &id,
+                FieldAction::Reading {
+                    readings: vec![ReadingInput {
+                        register: 1,
+                        value: "1050".into(),
+                        confirmation: None,
+                        method: ReadMethod::Keyed,
+                    }],
+                    reader_codes: vec![],
+                    trouble_code: None,
+                    note: None,
+                    photos: vec![photo(PhotoKind::Register)],
+                },
+            )?;
+            c.record(
+                &id,
+                capture(
+                    Capture::Valve {
+                        position: ValvePosition::Off,
+                        point: Some(DisconnectPoint::CurbStop),
+                    },
+                    vec![],
+                ),
+            )?;
+            c.record(
+                &id,
+                capture(
+                    Capture::SealInstalled {
+                        number: "FL004521".into(),
+                    },
+                    vec![photo(PhotoKind::Lock)],
+                ),
+            )?;
+            c.record(
+                &id,
+                capture(
+                    Capture::Customer {
+                        present: false,
+                        notified: false,
+                        door_hanger: true,
+                    },
+                    vec![],
+                ),
+            )?;
+            c.complete(&id, Some("locked"))
+        })
+        .await
+        .expect("the cut is accepted on the device");
+
+    // Meanwhile the customer pays; the office cancels the order it thinks is still open.
+    let paid = server
+        .post_json(
+            &format!("/api/v1/accounts/{}/payments", owing.id),
+            Some(&office),
+            &json!({"amount_cents": 20_000}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    assert_eq!(paid.json()["cancelled_orders"], json!([order]));
+
+    // The device comes back: the cut merges, is kept, and the office sees the exception.
+    inspector.sync().await;
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["derived"]["status"], "completed", "{shown}");
+    assert_eq!(shown["derived"]["completion_code"], "locked");
+    let exceptions = shown["derived"]["exceptions"].to_string();
+    assert!(
+        exceptions.contains("completed_after_cancel"),
+        "{exceptions}"
+    );
+    let field = shown["field"].as_array().map(Vec::len).unwrap_or_default();
+    assert_eq!(field, 7, "every step of the cut was kept");
+    assert_eq!(inspector.status(&order).await, Status::Completed);
+    inspector.cleanup();
+    server.stop().await;
+}
+
+fn photo(kind: PhotoKind) -> PhotoRef {
+    PhotoRef {
+        sha256: format!("{:064x}", kind as u8 + 1),
+        kind,
+    }
+}
+
+#[tokio::test]
+async fn a_device_holding_a_stale_account_snapshot_refuses_the_cut_and_uploads_none() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    // Billing last refreshed the account 13 hours before the crew arrives (the policy allows 12).
+    let snapshot_at = chrono::DateTime::from_timestamp_millis(MONDAY_MORNING_MS - 13 * 3_600_000)
+        .expect("a valid time");
+    let mut owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
+    owing.id = Uuid::new_v4();
+    owing.number = format!("{}-2", owing.number);
+    owing.as_of = snapshot_at;
+    owing.notice_served_at = Some(snapshot_at - Duration::days(20));
+    server
+        .store()
+        .insert_accounts(server.utility.id, std::slice::from_ref(&owing))
+        .await
+        .expect("account");
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "disconnect", "meter_id": meter.id, "account_id": owing.id,
+               "assignee": "inspector1"}),
+    )
+    .await;
+    let url = server.base_url.clone();
+    let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
+    let device_dir = dir.clone();
+    let client = tokio::task::spawn_blocking(move || {
+        let client = FieldClient::open(&device_dir)
+            .expect("open the device store")
+            .with_platform(Platform {
+                clock: Arc::new(FixedClock(MONDAY_MORNING_MS)),
+                ..Platform::default()
+            });
+        client
+            .sign_in(&url, "inspector1", PASSWORD, "inspector1's handheld")
+            .expect("sign in");
+        client
+    })
+    .await
+    .expect("device task");
+    let inspector = Device {
+        client: Arc::new(client),
+        dir,
+    };
+    inspector.sync().await;
+    let id = order.clone();
+    let refused = inspector
+        .run(move |c| {
+            c.start(&id)?;
+            c.record(
+                &id,
+                FieldAction::Capture {
+                    capture: Capture::Valve {
+                        position: ValvePosition::Off,
+                        point: Some(DisconnectPoint::CurbStop),
+                    },
+                    photos: vec![],
+                    note: None,
+                },
+            )
+        })
+        .await;
+    match refused {
+        Err(ClientError::Refused(refusal)) => {
+            assert_eq!(refusal.rule, "disconnect.snapshot_fresh", "{refusal:?}");
+            assert_eq!(refusal.field, "account.as_of", "{refusal:?}");
+        }
+        other => panic!("the cut must be refused on a stale snapshot, got {other:?}"),
+    }
+    inspector.sync().await;
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["derived"]["status"], "in_progress", "{shown}");
+    let field = shown["field"].to_string();
+    assert!(
+        !field.contains("valve"),
+        "no cut reached the server: {field}"
+    );
+    inspector.cleanup();
     server.stop().await;
 }
