@@ -31,3 +31,28 @@ CREATE TABLE payments (
     FOREIGN KEY (utility_id, account_id) REFERENCES accounts (utility_id, id),
     FOREIGN KEY (utility_id, posted_by) REFERENCES users (utility_id, id)
 );
+
+-- Blind re-reads: what the device must not see (the disputed read, the previous read, the
+-- limits), kept per register beside the order, and the server's comparison once the re-read's
+-- reading arrives.
+CREATE TABLE re_read_values (
+    utility_id  UUID    NOT NULL,
+    order_id    UUID    NOT NULL,
+    register    BIGINT  NOT NULL,
+    disputed    TEXT,
+    previous    TEXT,
+    low_limit   DOUBLE PRECISION,
+    high_limit  DOUBLE PRECISION,
+    PRIMARY KEY (utility_id, order_id, register),
+    FOREIGN KEY (utility_id, order_id) REFERENCES orders (utility_id, id)
+);
+CREATE TABLE re_read_outcomes (
+    utility_id  UUID    NOT NULL,
+    order_id    UUID    NOT NULL,
+    outcome     TEXT    NOT NULL,
+    entry_id    TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    judged_at   BIGINT  NOT NULL,
+    PRIMARY KEY (utility_id, order_id),
+    FOREIGN KEY (utility_id, order_id) REFERENCES orders (utility_id, id)
+);

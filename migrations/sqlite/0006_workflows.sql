@@ -31,3 +31,28 @@ CREATE TABLE payments (
     FOREIGN KEY (utility_id, account_id) REFERENCES accounts (utility_id, id),
     FOREIGN KEY (utility_id, posted_by) REFERENCES users (utility_id, id)
 ) STRICT;
+
+-- Blind re-reads: what the device must not see (the disputed read, the previous read, the
+-- limits), kept per register beside the order, and the server's comparison once the re-read's
+-- reading arrives.
+CREATE TABLE re_read_values (
+    utility_id  BLOB    NOT NULL,
+    order_id    BLOB    NOT NULL,
+    register    INTEGER NOT NULL,
+    disputed    TEXT,
+    previous    TEXT,
+    low_limit   REAL,
+    high_limit  REAL,
+    PRIMARY KEY (utility_id, order_id, register),
+    FOREIGN KEY (utility_id, order_id) REFERENCES orders (utility_id, id)
+) STRICT;
+CREATE TABLE re_read_outcomes (
+    utility_id  BLOB    NOT NULL,
+    order_id    BLOB    NOT NULL,
+    outcome     TEXT    NOT NULL,
+    entry_id    TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    judged_at   INTEGER NOT NULL,
+    PRIMARY KEY (utility_id, order_id),
+    FOREIGN KEY (utility_id, order_id) REFERENCES orders (utility_id, id)
+) STRICT;

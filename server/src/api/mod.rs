@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod orders;
 mod paging;
 mod premises;
+mod re_reads;
 mod routes;
 mod sync;
 mod users;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(routes::routes())
         .merge(orders::routes())
         .merge(follow_ups::routes())
+        .merge(re_reads::routes())
         .merge(devices::routes())
         .merge(sync::routes())
         .merge(ws::routes())

@@ -128,32 +128,62 @@ pub async fn create_missing(
         if existing.contains(&(follow_up.entry_id.clone(), follow_up.kind)) {
             continue;
         }
-        let office = follow_up_office(&record.office, origin_number, &follow_up, by, now);
-        let id = Uuid::new_v4();
-        let new = build_order(id, &office, None, by, None, now)?;
-        let link = FollowUpLink {
-            origin_order_id: origin,
-            origin_entry_id: follow_up.entry_id.clone(),
-            kind: follow_up.kind,
-            reason: follow_up.reason.clone(),
-            order_id: id,
-            created_at: now,
-        };
-        if let Some(summary) = store.insert_follow_up(utility, &link, &new).await? {
-            tracing::info!(
-                origin = %origin,
-                order_id = %id,
-                kind = ?follow_up.kind,
-                reason = %follow_up.reason,
-                "follow-up order created"
-            );
+        if let Some(summary) = create_one(
+            store,
+            utility,
+            origin,
+            origin_number,
+            &record.office,
+            &follow_up,
+            by,
+            now,
+        )
+        .await?
+        {
             created.push(summary);
         }
     }
     Ok(created)
 }
 
-/// After a sync batch is stored: creates the follow-ups of every order it changed, and of the
+/// Creates one follow-up of `origin` unless its key exists (then `None`).
+#[allow(clippy::too_many_arguments)]
+pub async fn create_one(
+    store: &dyn Store,
+    utility: UtilityId,
+    origin: Uuid,
+    origin_number: i64,
+    origin_office: &OfficeData,
+    follow_up: &FollowUp,
+    by: &User,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderSummary>, OrderError> {
+    let office = follow_up_office(origin_office, origin_number, follow_up, by, now);
+    let id = Uuid::new_v4();
+    let new = build_order(id, &office, None, by, None, now)?;
+    let link = FollowUpLink {
+        origin_order_id: origin,
+        origin_entry_id: follow_up.entry_id.clone(),
+        kind: follow_up.kind,
+        reason: follow_up.reason.clone(),
+        order_id: id,
+        created_at: now,
+    };
+    let created = store.insert_follow_up(utility, &link, &new).await?;
+    if created.is_some() {
+        tracing::info!(
+            origin = %origin,
+            order_id = %id,
+            kind = ?follow_up.kind,
+            reason = %follow_up.reason,
+            "follow-up order created"
+        );
+    }
+    Ok(created)
+}
+
+/// After a sync batch is stored: creates the follow-ups of every order it changed (and judges
+/// the re-reads among them), and of the
 /// orders the device re-sent unchanged (a device that never got the answer of a sync the server
 /// stored retries it; that is where follow-ups a crash lost are created).
 pub async fn after_upload(
@@ -175,6 +205,7 @@ pub async fn after_upload(
         created.extend(
             create_missing(store, utility, summary.id, summary.number, &record, by, now).await?,
         );
+        super::re_read::judge(store, utility, summary.id, summary.number, &record, by, now).await?;
     }
     for id in unchanged {
         let stored: StoredOrder = match store.get_order(utility, *id).await {
@@ -195,6 +226,16 @@ pub async fn after_upload(
             )
             .await?,
         );
+        super::re_read::judge(
+            store,
+            utility,
+            stored.summary.id,
+            stored.summary.number,
+            &record,
+            by,
+            now,
+        )
+        .await?;
     }
     Ok(created)
 }

@@ -308,6 +308,34 @@ pub trait Store: Send + Sync + 'static {
         order_type: fieldline_core::OrderType,
     ) -> StoreResult<Vec<OrderSummary>>;
 
+    // --- blind re-reads ---
+    /// Inserts a re-read order (its document already blind) and the values kept from the
+    /// device, in one transaction.
+    async fn insert_re_read(
+        &self,
+        utility: UtilityId,
+        order: &NewOrder,
+        hidden: &[HiddenRegister],
+    ) -> StoreResult<OrderSummary>;
+    /// The values a re-read keeps from the device, by register (empty for other orders).
+    async fn re_read_values(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Vec<HiddenRegister>>;
+    /// Records a re-read's comparison, replacing an earlier one.
+    async fn record_re_read_outcome(
+        &self,
+        utility: UtilityId,
+        outcome: &ReReadOutcome,
+    ) -> StoreResult<()>;
+    /// A re-read's comparison, once judged.
+    async fn re_read_outcome(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<ReReadOutcome>>;
+
     /// Test hook for the late-commit case: opens a write transaction that takes the next feed
     /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
     #[cfg(test)]

@@ -150,6 +150,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/orders/{id}", own_order_200),
     row("GET", "/api/v1/orders/{id}/history", office_200),
     row("GET", "/api/v1/orders/{id}/follow-ups", office_200),
+    row("GET", "/api/v1/orders/{id}/re-read", office_200),
+    row("POST", "/api/v1/re-reads", office_201),
     row("POST", "/api/v1/orders/{id}/assign", office_200),
     row("POST", "/api/v1/orders/{id}/unassign", office_200),
     row("POST", "/api/v1/orders/{id}/cancel", office_200),
@@ -274,6 +276,15 @@ impl World {
                     &format!("/api/v1/accounts/{}/payments", account.id),
                     token,
                     &json!({"amount_cents": 100}),
+                )
+                .await
+            }
+            ("POST", "/api/v1/re-reads") => {
+                s.post_json(
+                    row.path,
+                    token,
+                    &json!({"meter_id": self.meter.id,
+                            "disputed": [{"register": 1, "value": "1450"}]}),
                 )
                 .await
             }

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use fieldline_core::client::{ClientError, Clock, FieldClient, Platform};
 use fieldline_core::{
     AccountStatus, Capture, DisconnectPoint, FieldAction, PhotoKind, PhotoRef, ReadMethod,
-    ReadingInput, Status, ValvePosition,
+    ReadingInput, Role, Status, ValvePosition,
 };
 use fieldline_server::store::{Account, Meter};
 use fieldline_tests::{PASSWORD, TestServer};
@@ -543,5 +543,238 @@ async fn a_device_holding_a_stale_account_snapshot_refuses_the_cut_and_uploads_n
         "no cut reached the server: {field}"
     );
     inspector.cleanup();
+    server.stop().await;
+}
+
+/// Creates a blind re-read of `meter` disputing `disputed` on register 1.
+async fn re_read(server: &TestServer, office: &str, body: Value) -> String {
+    let created = server
+        .post_json("/api/v1/re-reads", Some(office), &body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json()["id"].as_str().expect("id").to_string()
+}
+
+/// A re-read's reading of register 1, with the photo re-reads need.
+fn re_reading(value: &str) -> FieldAction {
+    FieldAction::Reading {
+        readings: vec![ReadingInput {
+            register: 1,
+            value: value.into(),
+            confirmation: None,
+            method: ReadMethod::Keyed,
+        }],
+        reader_codes: vec![],
+        trouble_code: None,
+        note: None,
+        photos: vec![photo(PhotoKind::Register)],
+    }
+}
+
+#[tokio::test]
+async fn a_blind_re_read_never_reaches_the_device_with_the_hidden_values_and_a_misread_is_judged() {
+    let server = TestServer::start().await;
+    let office = server.login("supervisor", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let order = re_read(
+        &server,
+        &office,
+        json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1450.5"}],
+               "reason": "billing_dispute", "assignee": "reader1"}),
+    )
+    .await;
+    let reader = Device::sign_in(&server, "reader1").await;
+    reader.sync().await;
+    let id = order.clone();
+    let synced = reader
+        .run(move |c| {
+            c.document(&id)?
+                .to_json()
+                .map_err(|e| ClientError::Other(e.to_string()))
+        })
+        .await
+        .expect("the device holds the re-read");
+    let text = synced.to_string();
+    assert!(
+        !text.contains("1450.5"),
+        "the disputed read reached the device: {text}"
+    );
+    let register = &synced["office"]["meter"]["registers"][0];
+    for hidden in [
+        "previous_read",
+        "previous_read_at",
+        "low_limit",
+        "high_limit",
+    ] {
+        assert!(
+            register.get(hidden).is_none_or(Value::is_null),
+            "{hidden} reached the device: {register}"
+        );
+    }
+    let kept = server
+        .get(&format!("/api/v1/orders/{order}/re-read"), Some(&office))
+        .await;
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    let kept = kept.json();
+    assert_eq!(kept["hidden"][0]["disputed"], "1450.5");
+    assert_eq!(kept["hidden"][0]["previous"], "1000");
+    assert_eq!(kept["hidden"][0]["high_limit"], 1100.0);
+    assert!(kept["outcome"].is_null(), "nothing read yet");
+
+    let id = order.clone();
+    reader
+        .run(move |c| {
+            c.start(&id)?;
+            c.record(&id, re_reading("1045"))
+        })
+        .await
+        .expect("the re-read is accepted");
+    reader.sync().await;
+    reader.sync().await;
+    let judged = server
+        .get(&format!("/api/v1/orders/{order}/re-read"), Some(&office))
+        .await
+        .json();
+    assert_eq!(judged["outcome"]["outcome"], "original_misread", "{judged}");
+    let links = server
+        .get(&format!("/api/v1/orders/{order}/follow-ups"), Some(&office))
+        .await
+        .json();
+    let follow_ups = links["follow_ups"].as_array().cloned().unwrap_or_default();
+    assert_eq!(follow_ups.len(), 1, "{links}");
+    assert_eq!(follow_ups[0]["reason"], "original_misread");
+    assert_eq!(follow_ups[0]["kind"], "inspection");
+    reader.cleanup();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_re_read_at_the_disputed_value_confirms_it_without_a_follow_up() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let order = re_read(
+        &server,
+        &office,
+        json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1050"}],
+               "assignee": "reader1"}),
+    )
+    .await;
+    let reader = Device::sign_in(&server, "reader1").await;
+    reader.sync().await;
+    let id = order.clone();
+    reader
+        .run(move |c| {
+            c.start(&id)?;
+            c.record(&id, re_reading("1052"))
+        })
+        .await
+        .expect("the re-read is accepted");
+    reader.sync().await;
+    let judged = server
+        .get(&format!("/api/v1/orders/{order}/re-read"), Some(&office))
+        .await
+        .json();
+    assert_eq!(
+        judged["outcome"]["outcome"], "original_confirmed",
+        "{judged}"
+    );
+    let links = server
+        .get(&format!("/api/v1/orders/{order}/follow-ups"), Some(&office))
+        .await
+        .json();
+    assert_eq!(links["follow_ups"], json!([]));
+    reader.cleanup();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_audit_re_read_is_refused_to_the_reader_it_audits() {
+    let server = TestServer::start().await;
+    let office = server.login("supervisor", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    server
+        .add_user(&server.utility, "reader2", Role::Reader)
+        .await;
+    let audit = json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1050"}],
+                       "audit": true, "original_reader": "reader1", "assignee": "reader1"});
+    let refused = server
+        .post_json("/api/v1/re-reads", Some(&office), &audit)
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.json()["error"]["rule"], "re_read.other_reader");
+    assert_eq!(refused.json()["error"]["field"], "assignee");
+
+    let order = re_read(
+        &server,
+        &office,
+        json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1050"}],
+               "audit": true, "original_reader": "reader1"}),
+    )
+    .await;
+    let to_original = server
+        .post_json(
+            &format!("/api/v1/orders/{order}/assign"),
+            Some(&office),
+            &json!({"assignee": "reader1"}),
+        )
+        .await;
+    assert_eq!(to_original.status, 422, "{}", to_original.text);
+    assert_eq!(to_original.json()["error"]["rule"], "re_read.other_reader");
+    let to_other = server
+        .post_json(
+            &format!("/api/v1/orders/{order}/assign"),
+            Some(&office),
+            &json!({"assignee": "reader2"}),
+        )
+        .await;
+    assert_eq!(to_other.status, 200, "{}", to_other.text);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn re_reads_with_bad_disputed_reads_or_unknown_readers_are_refused() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    for (body, field) in [
+        (json!({"meter_id": meter.id, "disputed": []}), "disputed"),
+        (
+            json!({"meter_id": meter.id, "disputed": [{"register": 2, "value": "1"}]}),
+            "disputed",
+        ),
+        (
+            json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "-4"}]}),
+            "disputed",
+        ),
+        (
+            json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "9".repeat(33)}]}),
+            "disputed",
+        ),
+        (
+            json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1"},
+                                                      {"register": 1, "value": "2"}]}),
+            "disputed",
+        ),
+        (
+            json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1"}], "audit": true}),
+            "original_reader",
+        ),
+        (
+            json!({"meter_id": meter.id, "disputed": [{"register": 1, "value": "1"}],
+                   "original_reader": "nobody"}),
+            "original_reader",
+        ),
+        (
+            json!({"meter_id": Uuid::new_v4(), "disputed": [{"register": 1, "value": "1"}]}),
+            "meter_id",
+        ),
+    ] {
+        let refused = server
+            .post_json("/api/v1/re-reads", Some(&office), &body)
+            .await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.text);
+        assert_eq!(refused.json()["error"]["field"], field, "{}", refused.text);
+    }
     server.stop().await;
 }

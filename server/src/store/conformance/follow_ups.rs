@@ -1,5 +1,5 @@
 //! Conformance: follow-up links create their order exactly once, under repeats and concurrent
-//! writers, and read back both ways.
+//! writers, and read back both ways; blind re-reads keep their hidden values and outcome.
 
 use super::*;
 use fieldline_core::FollowUpKind;
@@ -143,4 +143,80 @@ pub(super) async fn concurrent_follow_ups_of_one_entry_create_one_order(store: A
         .await
         .expect("orders");
     assert_eq!(orders.total, 2, "the origin and one follow-up");
+}
+
+pub(super) async fn re_reads_keep_hidden_values_and_their_latest_outcome(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let order = new_order(projection(OrderType::ReRead, Status::Unassigned), None);
+    let hidden = vec![
+        HiddenRegister {
+            register: 1,
+            disputed: Some("1450.5".into()),
+            previous: Some("1000".into()),
+            low_limit: Some(1010.0),
+            high_limit: Some(1100.25),
+        },
+        HiddenRegister {
+            register: 2,
+            disputed: None,
+            previous: None,
+            low_limit: None,
+            high_limit: None,
+        },
+    ];
+    let summary = store
+        .insert_re_read(a.id, &order, &hidden)
+        .await
+        .expect("re-read");
+    assert_eq!(summary.id, order.id);
+    assert_eq!(
+        store.re_read_values(a.id, order.id).await.expect("values"),
+        hidden
+    );
+    assert_eq!(
+        store.re_read_outcome(a.id, order.id).await.expect("none"),
+        None
+    );
+    let mut outcome = ReReadOutcome {
+        order_id: order.id,
+        outcome: "original_misread".into(),
+        entry_id: "e1".into(),
+        detail: "register 1: read 1045".into(),
+        judged_at: at(3, 9),
+    };
+    store
+        .record_re_read_outcome(a.id, &outcome)
+        .await
+        .expect("outcome");
+    outcome.outcome = "original_confirmed".into();
+    outcome.entry_id = "e2".into();
+    store
+        .record_re_read_outcome(a.id, &outcome)
+        .await
+        .expect("a later outcome replaces it");
+    assert_eq!(
+        store
+            .re_read_outcome(a.id, order.id)
+            .await
+            .expect("outcome"),
+        Some(outcome)
+    );
+    let b = utility(&store, "b").await;
+    assert!(
+        store
+            .re_read_values(b.id, order.id)
+            .await
+            .expect("b")
+            .is_empty()
+    );
+    // A re-read whose values cannot be stored is not stored at all.
+    let twice = new_order(projection(OrderType::ReRead, Status::Unassigned), None);
+    let duplicate = vec![hidden[0].clone(), hidden[0].clone()];
+    assert!(
+        store
+            .insert_re_read(a.id, &twice, &duplicate)
+            .await
+            .is_err()
+    );
+    assert!(is_not_found(&store.get_order(a.id, twice.id).await));
 }

@@ -87,6 +87,7 @@ conformance!(
     revoking_a_device_revokes_its_tokens_and_keeps_the_device,
     a_follow_up_is_created_once_per_origin_entry_and_kind,
     concurrent_follow_ups_of_one_entry_create_one_order,
+    re_reads_keep_hidden_values_and_their_latest_outcome,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

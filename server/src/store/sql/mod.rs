@@ -12,16 +12,18 @@ mod follow_ups;
 mod network;
 mod orders;
 mod payments;
+mod re_reads;
 mod rows;
 mod tenancy;
 mod tokens;
 
 use super::{Backend, Db};
 use crate::store::{
-    Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, LoggedChange, Meter,
-    MeterRead, NewDevice, NewOrder, NewPayment, NewRefreshToken, NewUser, NewUtility, OrderFilter,
-    OrderSummary, OrderUpdate, Page, PageRequest, Premise, RefreshToken, Registration, Rotation,
-    Route, SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility, UtilityId,
+    Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, HiddenRegister,
+    LoggedChange, Meter, MeterRead, NewDevice, NewOrder, NewPayment, NewRefreshToken, NewUser,
+    NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page, PageRequest, Premise, ReReadOutcome,
+    RefreshToken, Registration, Rotation, Route, SigningKey, Store, StoreResult, StoredOrder,
+    UploadedOrder, User, Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -477,6 +479,45 @@ impl Store for Backend {
         order_type: fieldline_core::OrderType,
     ) -> StoreResult<Vec<OrderSummary>> {
         payments::account_orders(self.reader(), utility, account, order_type).await
+    }
+
+    async fn insert_re_read(
+        &self,
+        utility: UtilityId,
+        order: &NewOrder,
+        hidden: &[HiddenRegister],
+    ) -> StoreResult<OrderSummary> {
+        let mut tx = self.begin_write().await?;
+        let summary = re_reads::insert_re_read(&mut tx, utility, order, hidden).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn re_read_values(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Vec<HiddenRegister>> {
+        re_reads::re_read_values(self.reader(), utility, order).await
+    }
+
+    async fn record_re_read_outcome(
+        &self,
+        utility: UtilityId,
+        outcome: &ReReadOutcome,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        re_reads::record_re_read_outcome(&mut tx, utility, outcome).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn re_read_outcome(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<ReReadOutcome>> {
+        re_reads::re_read_outcome(self.reader(), utility, order).await
     }
 
     #[cfg(test)]
