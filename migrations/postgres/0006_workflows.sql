@@ -56,3 +56,15 @@ CREATE TABLE re_read_outcomes (
     PRIMARY KEY (utility_id, order_id),
     FOREIGN KEY (utility_id, order_id) REFERENCES orders (utility_id, id)
 );
+
+-- Reference data (codes, checklists, policy) as admins publish it: every edit is a new version,
+-- and every version is kept (field entries record the version they were checked under).
+CREATE TABLE reference_versions (
+    utility_id  UUID    NOT NULL REFERENCES utilities (id),
+    version     BIGINT  NOT NULL,
+    data        TEXT    NOT NULL,
+    created_by  UUID    NOT NULL,
+    created_at  BIGINT  NOT NULL,
+    PRIMARY KEY (utility_id, version),
+    FOREIGN KEY (utility_id, created_by) REFERENCES users (utility_id, id)
+);

@@ -56,3 +56,15 @@ CREATE TABLE re_read_outcomes (
     PRIMARY KEY (utility_id, order_id),
     FOREIGN KEY (utility_id, order_id) REFERENCES orders (utility_id, id)
 ) STRICT;
+
+-- Reference data (codes, checklists, policy) as admins publish it: every edit is a new version,
+-- and every version is kept (field entries record the version they were checked under).
+CREATE TABLE reference_versions (
+    utility_id  BLOB    NOT NULL REFERENCES utilities (id),
+    version     INTEGER NOT NULL,
+    data        TEXT    NOT NULL,
+    created_by  BLOB    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (utility_id, version),
+    FOREIGN KEY (utility_id, created_by) REFERENCES users (utility_id, id)
+) STRICT;

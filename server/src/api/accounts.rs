@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use chrono::Utc;
 use fieldline_core::Role;
-use fieldline_core::reference::ReferenceData;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -83,8 +82,7 @@ pub async fn post_payment(
         Err(other) => return Err(other.into()),
     }
     let by = state.store.get_user(auth.utility_id, auth.user_id).await?;
-    // The utility's stored reference data replaces this default once it is editable.
-    let reference = ReferenceData::default_water();
+    let reference = crate::reference::current(state.store.as_ref(), auth.utility_id).await?;
     let posted = payments::post_payment(
         state.store.as_ref(),
         auth.utility_id,

@@ -21,6 +21,7 @@ pub mod orders;
 mod paging;
 mod premises;
 mod re_reads;
+mod reference;
 mod routes;
 mod sync;
 mod users;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(orders::routes())
         .merge(follow_ups::routes())
         .merge(re_reads::routes())
+        .merge(reference::routes())
         .merge(devices::routes())
         .merge(sync::routes())
         .merge(ws::routes())

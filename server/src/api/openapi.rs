@@ -58,6 +58,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::orders::Doc::openapi());
     doc.merge(super::follow_ups::Doc::openapi());
     doc.merge(super::re_reads::Doc::openapi());
+    doc.merge(super::reference::Doc::openapi());
     doc.merge(super::devices::Doc::openapi());
     doc.merge(super::sync::Doc::openapi());
     doc.merge(super::ws::Doc::openapi());

@@ -336,6 +336,21 @@ pub trait Store: Send + Sync + 'static {
         order: Uuid,
     ) -> StoreResult<Option<ReReadOutcome>>;
 
+    // --- reference data ---
+    /// Stores a new version of the utility's reference data; `Conflict` when that version
+    /// exists (two admins publishing at once: one wins).
+    async fn insert_reference_version(
+        &self,
+        utility: UtilityId,
+        new: &StoredReference,
+    ) -> StoreResult<()>;
+    /// The utility's reference data at `version`, or its highest version when `None`.
+    async fn reference_version(
+        &self,
+        utility: UtilityId,
+        version: Option<u32>,
+    ) -> StoreResult<Option<StoredReference>>;
+
     /// Test hook for the late-commit case: opens a write transaction that takes the next feed
     /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
     #[cfg(test)]

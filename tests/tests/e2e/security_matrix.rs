@@ -152,6 +152,9 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/orders/{id}/follow-ups", office_200),
     row("GET", "/api/v1/orders/{id}/re-read", office_200),
     row("POST", "/api/v1/re-reads", office_201),
+    // Everyone reads the reference data; only admins publish a version.
+    row("GET", "/api/v1/reference", anyone_200),
+    row("PUT", "/api/v1/reference", admin_200),
     row("POST", "/api/v1/orders/{id}/assign", office_200),
     row("POST", "/api/v1/orders/{id}/unassign", office_200),
     row("POST", "/api/v1/orders/{id}/cancel", office_200),
@@ -278,6 +281,11 @@ impl World {
                     &json!({"amount_cents": 100}),
                 )
                 .await
+            }
+            ("PUT", "/api/v1/reference") => {
+                let mut next = s.get(row.path, Some(&self.office)).await.json();
+                next["version"] = json!(next["version"].as_u64().unwrap_or_default() + 1);
+                s.put_json(row.path, token, &next).await
             }
             ("POST", "/api/v1/re-reads") => {
                 s.post_json(

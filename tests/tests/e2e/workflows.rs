@@ -778,3 +778,115 @@ async fn re_reads_with_bad_disputed_reads_or_unknown_readers_are_refused() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn admins_publish_reference_data_in_versions_and_the_office_uses_the_current_policy() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin", PASSWORD).await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let reader = server.login("reader1", PASSWORD).await;
+    let current = server.get("/api/v1/reference", Some(&reader)).await;
+    assert_eq!(current.status, 200, "{}", current.text);
+    let mut next = current.json();
+    assert_eq!(next["version"], 1, "the default until an admin publishes");
+
+    next["version"] = json!(2);
+    next["policy"]["disconnect"]["min_past_due_cents"] = json!(25_000);
+    let by_dispatcher = server
+        .put_json("/api/v1/reference", Some(&office), &next)
+        .await;
+    assert_eq!(by_dispatcher.status, 403, "{}", by_dispatcher.text);
+    let published = server
+        .put_json("/api/v1/reference", Some(&admin), &next)
+        .await;
+    assert_eq!(published.status, 200, "{}", published.text);
+    let again = server
+        .put_json("/api/v1/reference", Some(&admin), &next)
+        .await;
+    assert_eq!(again.status, 409, "the same version twice: {}", again.text);
+    let shown = server.get("/api/v1/reference", Some(&reader)).await.json();
+    assert_eq!(shown["version"], 2);
+    assert_eq!(shown["policy"]["disconnect"]["min_past_due_cents"], 25_000);
+    let kept = server
+        .store()
+        .reference_version(server.utility.id, Some(2))
+        .await
+        .expect("stored");
+    assert!(kept.is_some(), "every version is kept");
+
+    // The office's payment uses the published threshold: 19,000 past due is now under it.
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "disconnect", "meter_id": meter.id, "account_id": owing.id,
+               "assignee": "inspector1"}),
+    )
+    .await;
+    let paid = server
+        .post_json(
+            &format!("/api/v1/accounts/{}/payments", owing.id),
+            Some(&office),
+            &json!({"amount_cents": 1_000}),
+        )
+        .await;
+    assert_eq!(
+        paid.json()["cancelled_orders"],
+        json!([order]),
+        "{}",
+        paid.text
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn reference_data_that_breaks_the_rules_or_the_size_limit_is_refused_naming_the_field() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin", PASSWORD).await;
+    let base = server.get("/api/v1/reference", Some(&admin)).await.json();
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut v = base.clone();
+        v["version"] = json!(2);
+        f(&mut v);
+        v
+    };
+    let duplicate = edit(&|v| {
+        let first = v["skip_codes"][0].clone();
+        v["skip_codes"].as_array_mut().expect("codes").push(first);
+    });
+    let hours = edit(&|v| v["policy"]["disconnect"]["start_hour"] = json!(20));
+    let huge = edit(&|v| {
+        let codes = v["reader_codes"].as_array_mut().expect("codes");
+        for i in 0..9_000 {
+            codes.push(json!({"code": format!("code_{i:05}"), "label": "x".repeat(40)}));
+        }
+    });
+    for (body, field) in [
+        (duplicate, "skip_codes"),
+        (hours, "policy.disconnect.cutoff_hour"),
+        (huge, "reference"),
+    ] {
+        let refused = server
+            .put_json("/api/v1/reference", Some(&admin), &body)
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert_eq!(refused.json()["error"]["field"], field, "{}", refused.text);
+    }
+    let not_reference = server
+        .put_json("/api/v1/reference", Some(&admin), &json!({"version": 2}))
+        .await;
+    assert!(
+        (400..500).contains(&not_reference.status),
+        "{}",
+        not_reference.text
+    );
+    assert!(
+        not_reference.text.contains("skip_codes"),
+        "the refusal names what is missing: {}",
+        not_reference.text
+    );
+    let shown = server.get("/api/v1/reference", Some(&admin)).await.json();
+    assert_eq!(shown["version"], 1, "nothing refused was published");
+    server.stop().await;
+}

@@ -1,5 +1,5 @@
 //! Conformance: follow-up links create their order exactly once, under repeats and concurrent
-//! writers, and read back both ways; blind re-reads keep their hidden values and outcome.
+//! writers, and read back both ways; blind re-reads keep their hidden values and outcome; reference versions are kept.
 
 use super::*;
 use fieldline_core::FollowUpKind;
@@ -219,4 +219,43 @@ pub(super) async fn re_reads_keep_hidden_values_and_their_latest_outcome(store: 
             .is_err()
     );
     assert!(is_not_found(&store.get_order(a.id, twice.id).await));
+}
+
+pub(super) async fn reference_versions_are_kept_and_the_highest_is_current(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let admin = user(&store, a.id, "admin", Role::Admin).await;
+    assert_eq!(
+        store.reference_version(a.id, None).await.expect("none"),
+        None
+    );
+    let v2 = StoredReference {
+        version: 2,
+        data: "{\"v\":2}".into(),
+        created_by: admin.id,
+        created_at: at(4, 9),
+    };
+    let v3 = StoredReference {
+        version: 3,
+        data: "{\"v\":3}".into(),
+        created_by: admin.id,
+        created_at: at(4, 10),
+    };
+    store.insert_reference_version(a.id, &v2).await.expect("v2");
+    store.insert_reference_version(a.id, &v3).await.expect("v3");
+    assert!(is_conflict(
+        &store.insert_reference_version(a.id, &v3).await
+    ));
+    assert_eq!(
+        store.reference_version(a.id, None).await.expect("current"),
+        Some(v3.clone())
+    );
+    assert_eq!(
+        store.reference_version(a.id, Some(2)).await.expect("old"),
+        Some(v2)
+    );
+    let b = utility(&store, "b").await;
+    assert_eq!(
+        store.reference_version(b.id, Some(3)).await.expect("b"),
+        None
+    );
 }

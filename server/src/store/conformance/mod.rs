@@ -88,6 +88,7 @@ conformance!(
     a_follow_up_is_created_once_per_origin_entry_and_kind,
     concurrent_follow_ups_of_one_entry_create_one_order,
     re_reads_keep_hidden_values_and_their_latest_outcome,
+    reference_versions_are_kept_and_the_highest_is_current,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

@@ -13,6 +13,7 @@ mod network;
 mod orders;
 mod payments;
 mod re_reads;
+mod reference;
 mod rows;
 mod tenancy;
 mod tokens;
@@ -23,7 +24,7 @@ use crate::store::{
     LoggedChange, Meter, MeterRead, NewDevice, NewOrder, NewPayment, NewRefreshToken, NewUser,
     NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page, PageRequest, Premise, ReReadOutcome,
     RefreshToken, Registration, Rotation, Route, SigningKey, Store, StoreResult, StoredOrder,
-    UploadedOrder, User, Utility, UtilityId,
+    StoredReference, UploadedOrder, User, Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -518,6 +519,25 @@ impl Store for Backend {
         order: Uuid,
     ) -> StoreResult<Option<ReReadOutcome>> {
         re_reads::re_read_outcome(self.reader(), utility, order).await
+    }
+
+    async fn insert_reference_version(
+        &self,
+        utility: UtilityId,
+        new: &StoredReference,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        reference::insert_reference_version(&mut tx, utility, new).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reference_version(
+        &self,
+        utility: UtilityId,
+        version: Option<u32>,
+    ) -> StoreResult<Option<StoredReference>> {
+        reference::reference_version(self.reader(), utility, version).await
     }
 
     #[cfg(test)]
