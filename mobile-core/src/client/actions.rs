@@ -48,7 +48,7 @@ impl FieldClient {
             };
             let action_json = serde_json::to_string(&action)?;
             let context_json = serde_json::to_string(&context)?;
-            let entry = doc.record_field_action(action, context, &self.reference)?;
+            let entry = doc.record_field_action(action, context, &self.reference())?;
             row.doc = doc.save();
             row.heads = outbox::sorted_heads(&doc);
             dao::put_document(tx, account.id, &row, now)?;

@@ -7,6 +7,8 @@ use crate::http::{ApiResult, AppState, ErrorBody, Json};
 use crate::reference;
 use axum::Router;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use fieldline_core::Role;
@@ -22,24 +24,33 @@ pub fn routes() -> Router<AppState> {
 #[openapi(paths(get_reference, put_reference))]
 pub struct Doc;
 
-/// The current reference data (codes, checklists, policy) with its version.
+/// The current reference data (codes, checklists, policy) with its version. Devices send
+/// `If-None-Match: "<their version>"` and get 304 when it is still current.
 #[utoipa::path(
     get,
     path = "/api/v1/reference",
     tag = "reference",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The current reference data", body = Object),
+        (status = 200, description = "The current reference data; `ETag` is its version", body = Object),
+        (status = 304, description = "`If-None-Match` named the current version"),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
     )
 )]
 pub async fn get_reference(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> ApiResult<Json<ReferenceData>> {
-    Ok(Json(
-        reference::current(state.store.as_ref(), auth.utility_id).await?,
-    ))
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let current = reference::current(state.store.as_ref(), auth.utility_id).await?;
+    let etag = format!("\"{}\"", current.version);
+    let have = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    if have == Some(etag.as_str()) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(([(header::ETAG, etag)], Json(current)).into_response())
 }
 
 /// Publishes the next version of the reference data (admins). Send the whole data with

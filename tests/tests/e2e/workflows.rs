@@ -890,3 +890,79 @@ async fn reference_data_that_breaks_the_rules_or_the_size_limit_is_refused_namin
     assert_eq!(shown["version"], 1, "nothing refused was published");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_device_fetches_a_newer_reference_version_during_sync_and_records_it_on_its_entries() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin", PASSWORD).await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "cycle_read", "meter_id": meter.id, "assignee": "reader1"}),
+    )
+    .await;
+    let reader = Device::sign_in(&server, "reader1").await;
+    reader.sync().await;
+    assert_eq!(
+        reader.run(|c| Ok(c.reference().version)).await.ok(),
+        Some(1)
+    );
+    let id = order.clone();
+    let unknown = reader.run(move |c| c.skip(&id, "flooded")).await;
+    assert!(
+        matches!(unknown, Err(ClientError::Refused(_))),
+        "version 1 has no `flooded` skip code: {unknown:?}"
+    );
+
+    let mut next = server.get("/api/v1/reference", Some(&admin)).await.json();
+    next["version"] = json!(2);
+    next["skip_codes"]
+        .as_array_mut()
+        .expect("codes")
+        .push(json!({"code": "flooded", "label": "Meter box flooded"}));
+    let published = server
+        .put_json("/api/v1/reference", Some(&admin), &next)
+        .await;
+    assert_eq!(published.status, 200, "{}", published.text);
+
+    reader.sync().await;
+    assert_eq!(
+        reader.run(|c| Ok(c.reference().version)).await.ok(),
+        Some(2)
+    );
+    let id = order.clone();
+    let entry = reader
+        .run(move |c| c.skip(&id, "flooded"))
+        .await
+        .expect("version 2 knows the code");
+    assert_eq!(entry.reference_version, 2);
+    reader.sync().await;
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["field"][0]["reference_version"], 2, "{shown}");
+
+    // The device keeps the version it has across restarts.
+    let dir = reader.dir.clone();
+    let reopened =
+        tokio::task::spawn_blocking(move || FieldClient::open(&dir).map(|c| c.reference().version))
+            .await
+            .expect("device task");
+    assert_eq!(reopened.ok(), Some(2));
+
+    // A device that has the current version is told so without the data.
+    let reader_token = server.login("reader1", PASSWORD).await;
+    let unchanged = reqwest::Client::new()
+        .get(format!("{}/api/v1/reference", server.base_url))
+        .bearer_auth(&reader_token)
+        .header("If-None-Match", "\"2\"")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unchanged.status().as_u16(), 304);
+    reader.cleanup();
+    server.stop().await;
+}
