@@ -5,8 +5,9 @@ use crate::fixtures::metered_premise;
 use chrono::{Duration, Utc};
 use fieldline_core::client::{ClientError, Clock, FieldClient, Platform};
 use fieldline_core::{
-    AccountStatus, Capture, DisconnectPoint, FieldAction, PhotoKind, PhotoRef, ReadMethod,
-    ReadingInput, Role, Status, ValvePosition,
+    AccountStatus, Capture, DisconnectPoint, FieldAction, Findings, HouseValveResult, LeakSide,
+    MeterCondition, PhotoKind, PhotoRef, ReadMethod, ReadingInput, Recommendation, Role,
+    SealCondition, Status, ValvePosition,
 };
 use fieldline_server::store::{Account, Meter};
 use fieldline_tests::{PASSWORD, TestServer};
@@ -964,5 +965,213 @@ async fn a_device_fetches_a_newer_reference_version_during_sync_and_records_it_o
         .expect("request");
     assert_eq!(unchanged.status().as_u16(), 304);
     reader.cleanup();
+    server.stop().await;
+}
+
+/// Starts `order` on the device and records `steps`, offline.
+async fn work(device: &Device, order: &str, steps: Vec<FieldAction>) {
+    let id = order.to_string();
+    device
+        .run(move |c| {
+            c.start(&id)?;
+            for step in steps {
+                c.record(&id, step)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("every step is accepted on the device");
+}
+
+fn cap(capture: Capture) -> FieldAction {
+    FieldAction::Capture {
+        capture,
+        photos: vec![],
+        note: None,
+    }
+}
+
+/// Follow-ups of an order as the office sees them: `(kind, reason)`, sorted.
+async fn follow_ups_of(server: &TestServer, office: &str, order: &str) -> Vec<(String, String)> {
+    let links = server
+        .get(&format!("/api/v1/orders/{order}/follow-ups"), Some(office))
+        .await
+        .json();
+    let mut out: Vec<(String, String)> = links["follow_ups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            (
+                l["kind"].as_str().unwrap_or_default().to_string(),
+                l["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_high_bill_investigation_finding_a_utility_leak_creates_a_repair_and_a_meter_test() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "high_bill_investigation", "meter_id": meter.id,
+               "assignee": "inspector1"}),
+    )
+    .await;
+    let inspector = Device::sign_in(&server, "inspector1").await;
+    inspector.sync().await;
+    work(
+        &inspector,
+        &order,
+        vec![cap(Capture::Investigation(Findings {
+            leak_indicator_moving: true,
+            house_valve: Some(HouseValveResult::IndicatorStopped),
+            dye_test_leak: Some(false),
+            irrigation: false,
+            visible_leak: LeakSide::Utility,
+            meter_condition: MeterCondition::Good,
+            advice: None,
+            recommendation: Recommendation::MeterTest,
+        }))],
+    )
+    .await;
+    inspector.sync().await;
+    inspector.sync().await;
+    assert_eq!(
+        follow_ups_of(&server, &office, &order).await,
+        vec![
+            (
+                "meter_test".to_string(),
+                "meter_test_recommended".to_string()
+            ),
+            (
+                "utility_repair".to_string(),
+                "utility_side_leak".to_string()
+            ),
+        ]
+    );
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["derived"]["status"], "in_progress");
+    assert!(
+        shown["derived"]["exceptions"].to_string().contains("leak"),
+        "{shown}"
+    );
+    inspector.cleanup();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_reconnect_finding_a_broken_seal_flags_tamper_and_creates_an_inspection() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "reconnect", "meter_id": meter.id, "assignee": "inspector1"}),
+    )
+    .await;
+    let inspector = Device::sign_in(&server, "inspector1").await;
+    inspector.sync().await;
+    work(
+        &inspector,
+        &order,
+        vec![cap(Capture::SealFound {
+            number: None,
+            condition: SealCondition::Broken,
+        })],
+    )
+    .await;
+    inspector.sync().await;
+    assert_eq!(
+        follow_ups_of(&server, &office, &order).await,
+        vec![("inspection".to_string(), "seal_broken".to_string())]
+    );
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert!(
+        shown["derived"]["exceptions"]
+            .to_string()
+            .contains("tamper"),
+        "{shown}"
+    );
+    inspector.cleanup();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_turn_off_worked_offline_reaches_the_office_completed() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "turn_off", "meter_id": meter.id, "assignee": "inspector1"}),
+    )
+    .await;
+    let inspector = Device::sign_in(&server, "inspector1").await;
+    inspector.sync().await;
+    work(
+        &inspector,
+        &order,
+        vec![
+            FieldAction::Reading {
+                readings: vec![ReadingInput {
+                    register: 1,
+                    value: "1050".into(),
+                    confirmation: None,
+                    method: ReadMethod::Keyed,
+                }],
+                reader_codes: vec![],
+                trouble_code: None,
+                note: None,
+                photos: vec![],
+            },
+            cap(Capture::Valve {
+                position: ValvePosition::Off,
+                point: Some(DisconnectPoint::AngleValve),
+            }),
+            cap(Capture::SealInstalled {
+                number: "FL000777".into(),
+            }),
+            FieldAction::Capture {
+                capture: Capture::Customer {
+                    present: false,
+                    notified: false,
+                    door_hanger: true,
+                },
+                photos: vec![photo(PhotoKind::Meter)],
+                note: None,
+            },
+        ],
+    )
+    .await;
+    let id = order.clone();
+    inspector
+        .run(move |c| c.complete(&id, None))
+        .await
+        .expect("complete");
+    inspector.sync().await;
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(shown["derived"]["status"], "completed", "{shown}");
+    assert_eq!(shown["field"].as_array().map(Vec::len), Some(6));
+    assert_eq!(follow_ups_of(&server, &office, &order).await, vec![]);
+    inspector.cleanup();
     server.stop().await;
 }
