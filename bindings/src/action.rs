@@ -5,6 +5,8 @@
 use fieldline_core::action as core;
 use fieldline_core::model::ReadMethod as CoreReadMethod;
 
+use crate::capture::Capture;
+
 /// How a reading was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ReadMethod {
@@ -57,6 +59,10 @@ pub enum PhotoKind {
     Notice,
     /// Anything else.
     Other,
+    /// The meter (serial, setting), e.g. old and new meter of an exchange.
+    Meter,
+    /// Evidence for an inspection finding.
+    Evidence,
 }
 
 impl From<PhotoKind> for core::PhotoKind {
@@ -69,6 +75,8 @@ impl From<PhotoKind> for core::PhotoKind {
             PhotoKind::Premise => core::PhotoKind::Premise,
             PhotoKind::Notice => core::PhotoKind::Notice,
             PhotoKind::Other => core::PhotoKind::Other,
+            PhotoKind::Meter => core::PhotoKind::Meter,
+            PhotoKind::Evidence => core::PhotoKind::Evidence,
         }
     }
 }
@@ -83,6 +91,8 @@ impl From<core::PhotoKind> for PhotoKind {
             core::PhotoKind::Premise => PhotoKind::Premise,
             core::PhotoKind::Notice => PhotoKind::Notice,
             core::PhotoKind::Other => PhotoKind::Other,
+            core::PhotoKind::Meter => PhotoKind::Meter,
+            core::PhotoKind::Evidence => PhotoKind::Evidence,
         }
     }
 }
@@ -203,6 +213,16 @@ pub enum FieldAction {
         /// The photo.
         photo: PhotoRef,
     },
+    /// One step of service-order work (a valve, a seal, the customer...), typed; which steps an
+    /// order's type has is in `FieldClient.requirements`.
+    Capture {
+        /// The step and what was captured.
+        capture: Capture,
+        /// Photos of the step (some steps and outcomes require one).
+        photos: Vec<PhotoRef>,
+        /// A note (some outcomes require one).
+        note: Option<String>,
+    },
     /// The work is done.
     Complete {
         /// Completion code.
@@ -259,6 +279,15 @@ impl From<FieldAction> for core::FieldAction {
             FieldAction::Photo { photo } => C::Photo {
                 photo: photo.into(),
             },
+            FieldAction::Capture {
+                capture,
+                photos,
+                note,
+            } => C::Capture {
+                capture: capture.into(),
+                photos: photos_in(photos),
+                note,
+            },
             FieldAction::Complete { code, photos } => C::Complete {
                 code,
                 photos: photos_in(photos),
@@ -299,6 +328,15 @@ impl From<core::FieldAction> for FieldAction {
             C::Note { code, text } => FieldAction::Note { code, text },
             C::Photo { photo } => FieldAction::Photo {
                 photo: photo.into(),
+            },
+            C::Capture {
+                capture,
+                photos,
+                note,
+            } => FieldAction::Capture {
+                capture: capture.into(),
+                photos: photos_out(photos),
+                note,
             },
             C::Complete { code, photos } => FieldAction::Complete {
                 code,
@@ -349,9 +387,23 @@ mod tests {
                 text: "gate".into(),
             },
             FieldAction::Photo { photo },
+            FieldAction::Capture {
+                capture: Capture::Valve {
+                    position: crate::capture::ValvePosition::Off,
+                    point: None,
+                },
+                photos: vec![PhotoRef {
+                    sha256: "cd".repeat(32),
+                    kind: PhotoKind::Evidence,
+                }],
+                note: Some("curb box".into()),
+            },
             FieldAction::Complete {
                 code: Some("ok".into()),
-                photos: vec![],
+                photos: vec![PhotoRef {
+                    sha256: "ef".repeat(32),
+                    kind: PhotoKind::Meter,
+                }],
             },
             FieldAction::NotDone {
                 reason: "no_access".into(),
@@ -377,6 +429,6 @@ mod tests {
         let mut unique = names.clone();
         unique.dedup();
         assert_eq!(names.len(), unique.len(), "{names:?}");
-        assert_eq!(names.len(), 12);
+        assert_eq!(names.len(), 13);
     }
 }

@@ -5,11 +5,15 @@
 use std::sync::Arc;
 
 use fieldline_core::client as core;
+use fieldline_core::field_found as core_field_found;
+use fieldline_core::model::OrderType;
 
-use crate::action::FieldAction;
+use crate::action::{FieldAction, PhotoRef};
+use crate::capture::ProblemSeverity;
 use crate::error::FieldlineError;
 use crate::observer::{ObserverHandle, OrderObserver, SyncObservers, SyncState, SyncStateObserver};
 use crate::platform::{self, Clock, LocationSource, SecretStore};
+use crate::requirements::{self, OrderRequirements};
 use crate::types::{
     DeviceStatus, FieldEntry, GpsFix, OrderDetail, OrderSummary, SyncReport, UserAccount,
 };
@@ -31,6 +35,31 @@ impl std::fmt::Debug for FieldClient {
 }
 
 type Result<T> = std::result::Result<T, FieldlineError>;
+
+/// What the crew reports when it creates a field-found order.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FieldReport {
+    /// Problem code (the field-found requirements' `code` list: `leak`, `damaged_box`...).
+    pub code: String,
+    /// How serious; sets the order's priority.
+    pub severity: ProblemSeverity,
+    /// Street address or a description of the place, as the crew knows it.
+    pub address: String,
+    /// Photos of the problem (at least one).
+    pub photos: Vec<PhotoRef>,
+    /// A note (some problem codes require one).
+    #[uniffi(default = None)]
+    pub note: Option<String>,
+}
+
+/// A field-found order just created on this device.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FieldFoundOrder {
+    /// The new order's id.
+    pub order_id: String,
+    /// Its first entry: the problem.
+    pub entry: FieldEntry,
+}
 
 /// Forwards the core's change notifications to an app's observer.
 struct OrderObserverAdapter(Arc<dyn OrderObserver>);
@@ -166,6 +195,54 @@ impl FieldClient {
             .inner
             .reading(&order_id, register, &value, confirmation.as_deref())?
             .into())
+    }
+
+    /// What `order_id`'s type asks of the crew: its steps with their choices and code lists, and
+    /// the completion and not-done codes it takes, under the reference data on this device.
+    /// Build the work screen from it; a step not listed is refused (`common.step`).
+    pub fn requirements(&self, order_id: String) -> Result<OrderRequirements> {
+        let order_type = self.inner.order(&order_id)?.office.order_type;
+        Ok(requirements::requirements(
+            order_type,
+            &self.inner.reference(),
+        ))
+    }
+
+    /// What an order of `order_type` (`turn_off`, `field_found`...) asks of the crew, before
+    /// there is an order (the field-found screen). An unknown type is `FieldlineError.Other`.
+    pub fn requirements_for_type(&self, order_type: String) -> Result<OrderRequirements> {
+        let Some(parsed) = OrderType::parse(&order_type) else {
+            return Err(FieldlineError::Other {
+                detail: format!("unknown order type {order_type:?}"),
+            });
+        };
+        Ok(requirements::requirements(parsed, &self.inner.reference()))
+    }
+
+    /// Creates a field-found order for a problem the crew found: works offline, checked by the
+    /// rules (a known problem code from `requirements_for_type("field_found")`, a photo, a note
+    /// when the code needs one, a GPS fix: `gps` or else the location source's). The finder
+    /// works it until the office assigns it; it is uploaded at the next sync. A refusal is
+    /// `FieldlineError.Validation` and writes nothing.
+    #[uniffi::method(default(gps = None))]
+    pub fn create_field_found(
+        &self,
+        report: FieldReport,
+        gps: Option<GpsFix>,
+    ) -> Result<FieldFoundOrder> {
+        let gps = gps.map(Into::into);
+        let report = core_field_found::FieldReport {
+            code: report.code,
+            severity: report.severity.into(),
+            address: report.address,
+            photos: report.photos.into_iter().map(Into::into).collect(),
+            note: report.note,
+        };
+        let (order_id, entry) = self.inner.create_field_found(report, gps)?;
+        Ok(FieldFoundOrder {
+            order_id,
+            entry: entry.into(),
+        })
     }
 
     /// Where the device stands: the signed-in user, pending changes, last sync, rejections.

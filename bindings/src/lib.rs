@@ -8,17 +8,21 @@
 //! `FieldAction` variant is one variant and two match arms in [`action`].
 
 pub mod action;
+pub mod capture;
 pub mod client;
 pub mod error;
 pub mod observer;
 pub mod platform;
+pub mod requirements;
 pub mod types;
 
 pub use action::{FieldAction, PhotoKind, PhotoRef, ReadMethod, ReadingInput};
+pub use capture::*;
 pub use client::FieldClient;
 pub use error::{FailureKind, FieldlineError};
 pub use observer::{ObserverHandle, OrderObserver, SyncState, SyncStateObserver};
 pub use platform::{Clock, LocationSource, SecretStore};
+pub use requirements::*;
 pub use types::*;
 
 uniffi::setup_scaffolding!("fieldline");

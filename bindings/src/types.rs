@@ -4,9 +4,9 @@
 
 use fieldline_core::client as core;
 use fieldline_core::model::{GeoPoint, GpsFix as CoreGpsFix};
-use fieldline_core::outcome::{self, Need as CoreNeed};
+use fieldline_core::outcome::{self, FollowUpKind as CoreFollowUpKind, Need as CoreNeed};
 use fieldline_core::record::{self, OfficeEntry};
-use fieldline_core::status::{OrderException as CoreException, Status};
+use fieldline_core::status::{FollowUp as CoreFollowUp, OrderException as CoreException, Status};
 
 use crate::action::FieldAction;
 
@@ -323,6 +323,87 @@ pub struct Flag {
     pub detail: Option<String>,
 }
 
+/// The kind of follow-up order an outcome calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FollowUpKind {
+    /// An inspection (tamper, unauthorized use, seal mismatch).
+    Inspection,
+    /// A meter test or exchange.
+    MeterTest,
+    /// A repair crew for a utility-side leak.
+    UtilityRepair,
+    /// Another (blind) re-read.
+    ReRead,
+}
+
+impl From<CoreFollowUpKind> for FollowUpKind {
+    fn from(kind: CoreFollowUpKind) -> Self {
+        match kind {
+            CoreFollowUpKind::Inspection => FollowUpKind::Inspection,
+            CoreFollowUpKind::MeterTest => FollowUpKind::MeterTest,
+            CoreFollowUpKind::UtilityRepair => FollowUpKind::UtilityRepair,
+            CoreFollowUpKind::ReRead => FollowUpKind::ReRead,
+        }
+    }
+}
+
+/// New work an accepted action calls for; the server creates the order once.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FollowUpProposal {
+    /// What kind of order.
+    pub kind: FollowUpKind,
+    /// Why (`seal_mismatch`, `utility_side_leak`, `meter_test_recommended`).
+    pub reason: String,
+}
+
+/// A follow-up order the order's field work calls for, with the entry that proposed it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FollowUp {
+    /// What kind of order.
+    pub kind: FollowUpKind,
+    /// Why.
+    pub reason: String,
+    /// The field entry that proposed it.
+    pub entry_id: String,
+}
+
+impl From<CoreFollowUp> for FollowUp {
+    fn from(f: CoreFollowUp) -> Self {
+        FollowUp {
+            kind: f.kind.into(),
+            reason: f.reason,
+            entry_id: f.entry_id,
+        }
+    }
+}
+
+/// The flow a low-flow test measured, computed exactly from two keyed readings.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FlowRate {
+    /// The register read.
+    pub register: u32,
+    /// Volume between the readings, in register units × 10^-`decimals`.
+    pub volume_units: i64,
+    /// Decimals of `volume_units` (the register's dials right of the decimal).
+    pub decimals: u32,
+    /// Milliseconds between the readings.
+    pub duration_ms: i64,
+    /// Flow per minute, in thousandths of a register unit, rounded down.
+    pub per_minute_milli: i64,
+}
+
+impl From<outcome::FlowRate> for FlowRate {
+    fn from(f: outcome::FlowRate) -> Self {
+        FlowRate {
+            register: f.register,
+            volume_units: f.volume_units,
+            decimals: f.decimals,
+            duration_ms: f.duration_ms,
+            per_minute_milli: f.per_minute_milli,
+        }
+    }
+}
+
 /// One entry of the field record: what the crew did and what the rules concluded.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct FieldEntry {
@@ -340,11 +421,20 @@ pub struct FieldEntry {
     pub readings: Vec<ReadingOutcome>,
     /// Flags for the office.
     pub flags: Vec<Flag>,
+    /// New work this entry calls for (a meter test, a utility repair...).
+    pub follow_ups: Vec<FollowUpProposal>,
+    /// The flow a low-flow test measured.
+    pub flow: Option<FlowRate>,
 }
 
 impl From<record::FieldEntry> for FieldEntry {
     fn from(e: record::FieldEntry) -> Self {
-        let outcome::Assessment { readings, flags } = e.assessment;
+        let outcome::Assessment {
+            readings,
+            flags,
+            follow_ups,
+            flow,
+        } = e.assessment;
         FieldEntry {
             id: e.id,
             action: e.action.into(),
@@ -370,6 +460,14 @@ impl From<record::FieldEntry> for FieldEntry {
                     detail: f.detail,
                 })
                 .collect(),
+            follow_ups: follow_ups
+                .into_iter()
+                .map(|p| FollowUpProposal {
+                    kind: p.kind.into(),
+                    reason: p.reason,
+                })
+                .collect(),
+            flow: flow.map(FlowRate::from),
         }
     }
 }
@@ -438,6 +536,8 @@ pub struct OrderDetail {
     pub status: OrderStatus,
     /// Derived exceptions.
     pub exceptions: Vec<OrderException>,
+    /// Follow-up orders the field work calls for (the server creates each once).
+    pub follow_ups: Vec<FollowUp>,
     /// The current assignee.
     pub assignee: Option<String>,
     /// The order was taken from this user; it leaves the device after the next sync.
@@ -505,6 +605,7 @@ impl From<core::OrderView> for OrderDetail {
             field: v.field.into_iter().map(FieldEntry::from).collect(),
             status: v.status.into(),
             exceptions: v.exceptions.into_iter().map(OrderException::from).collect(),
+            follow_ups: v.follow_ups.into_iter().map(FollowUp::from).collect(),
             assignee: v.assignee,
             revoked: v.revoked,
             pending_changes: count(v.pending_changes),

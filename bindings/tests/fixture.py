@@ -2,7 +2,7 @@
 """The shared server fixture of the binding tests (stdlib only).
 
 Starts a real `fieldline demo` server (embedded SQLite, on 127.0.0.1:0) in a fresh data dir, adds
-one reader per suite with three orders of their own and one reader with a 500-order route (users
+one reader per suite with three cycle reads and one turn-off of their own and one reader with a 500-order route (users
 through the `fieldline user add` CLI, orders through the office API), puts a switchable link (a
 TCP forwarder) between the devices and the server, and runs each suite as a subprocess with what
 it needs in environment variables:
@@ -13,6 +13,8 @@ it needs in environment variables:
   FIELDLINE_OFFICE_USER    an office user (dispatcher); FIELDLINE_PASSWORD is every password
   FIELDLINE_READER         this suite's reader; FIELDLINE_ORDERS their three order ids (comma)
   FIELDLINE_GOOD_READING   a value inside the limits of the first order's register 1
+  FIELDLINE_TURN_OFF       this suite's reader's turn-off order; FIELDLINE_TURN_OFF_READINGS a
+                           value inside the limits of each of its registers, in order (comma)
   FIELDLINE_ROUTE_READER   a reader with FIELDLINE_ROUTE_SIZE orders on one route
   FIELDLINE_WORK_DIR       an empty directory for the suite's device stores
 
@@ -78,8 +80,8 @@ class Office:
             ids.extend(item["id"] for item in page["items"])
         return ids[:count]
 
-    def create_read(self, premise_id, assignee, route=None, sequence=None):
-        body = {"order_type": "cycle_read", "premise_id": premise_id, "assignee": assignee}
+    def create_order(self, premise_id, assignee, route=None, sequence=None, order_type="cycle_read"):
+        body = {"order_type": order_type, "premise_id": premise_id, "assignee": assignee}
         if route is not None:
             body["route"] = route
             body["sequence"] = sequence
@@ -223,10 +225,15 @@ def add_reader(binary, data_dir, username):
                    stdout=subprocess.DEVNULL)
 
 
-def good_reading(order):
-    register = order["office"]["meter"]["registers"][0]
+def good_reading(order, index=0):
+    register = order["office"]["meter"]["registers"][index]
     value = int((register["low_limit"] + register["high_limit"]) / 2)
     return str(value).zfill(register["dials_left"])
+
+
+def good_readings(order):
+    registers = order["office"]["meter"]["registers"]
+    return ",".join(good_reading(order, i) for i in range(len(registers)))
 
 
 def main():
@@ -253,13 +260,13 @@ def main():
         for username in readers + [ROUTE_READER]:
             add_reader(binary, data_dir, username)
         office = Office(url)
-        premises = office.premises(ROUTE_SIZE + ORDERS_PER_SUITE * len(suites))
+        premises = office.premises(ROUTE_SIZE + (ORDERS_PER_SUITE + 1) * len(suites))
         route = office.call("GET", "/api/v1/routes")[0]["code"]
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(
-                lambda i: office.create_read(premises[i], ROUTE_READER, route, i + 1),
+                lambda i: office.create_order(premises[i], ROUTE_READER, route, i + 1),
                 range(ROUTE_SIZE)))
         log(f"{ROUTE_SIZE} orders on route {route} for {ROUTE_READER} "
             f"in {time.monotonic() - started:.1f}s")
@@ -268,9 +275,11 @@ def main():
         control = control_server(link)
         failed = []
         for index, (name, command) in enumerate(suites):
-            first = ROUTE_SIZE + index * ORDERS_PER_SUITE
-            orders = [office.create_read(premises[first + k], readers[index])
+            first = ROUTE_SIZE + index * (ORDERS_PER_SUITE + 1)
+            orders = [office.create_order(premises[first + k], readers[index])
                       for k in range(ORDERS_PER_SUITE)]
+            turn_off = office.create_order(premises[first + ORDERS_PER_SUITE], readers[index],
+                                          order_type="turn_off")
             suite_dir = os.path.join(work, name)
             os.makedirs(suite_dir)
             env = dict(os.environ,
@@ -282,6 +291,8 @@ def main():
                        FIELDLINE_READER=readers[index],
                        FIELDLINE_ORDERS=",".join(o["id"] for o in orders),
                        FIELDLINE_GOOD_READING=good_reading(orders[0]),
+                       FIELDLINE_TURN_OFF=turn_off["id"],
+                       FIELDLINE_TURN_OFF_READINGS=good_readings(turn_off),
                        FIELDLINE_ROUTE_READER=ROUTE_READER,
                        FIELDLINE_ROUTE_SIZE=str(ROUTE_SIZE),
                        FIELDLINE_WORK_DIR=suite_dir)

@@ -8,13 +8,20 @@ import java.io.File
 import java.net.HttpURLConnection
 import java.net.URI
 import java.util.Collections
+import org.fieldline.ffi.Capture
 import org.fieldline.ffi.FieldAction
 import org.fieldline.ffi.FieldClient
 import org.fieldline.ffi.FieldlineException
 import org.fieldline.ffi.OrderObserver
 import org.fieldline.ffi.OrderStatus
+import org.fieldline.ffi.PhotoKind
+import org.fieldline.ffi.PhotoRef
+import org.fieldline.ffi.ReadMethod
+import org.fieldline.ffi.ReadingInput
+import org.fieldline.ffi.Step
 import org.fieldline.ffi.SyncState
 import org.fieldline.ffi.SyncStateObserver
+import org.fieldline.ffi.ValvePosition
 import kotlin.system.exitProcess
 
 private const val WAIT_MS = 30_000L
@@ -182,6 +189,56 @@ private fun theOrderObserverHearsOfficeChangesUntilItsHandleIsClosed() {
     }
 }
 
+private fun aTurnOffIsWorkedStepByStepAndItsCompletionReachesTheOffice() {
+    openSignedIn("turn_off").use { client ->
+        client.sync()
+        val id = env("FIELDLINE_TURN_OFF")
+        val order = client.order(id)
+        check(order.orderType == "turn_off") { "type ${order.orderType}" }
+
+        val requirements = client.requirements(id)
+        val steps = requirements.steps.map { it.step }
+        check(steps == listOf(Step.READING, Step.METER_VERIFIED, Step.VALVE, Step.SEAL_INSTALLED, Step.CUSTOMER)) {
+            "steps $steps"
+        }
+        val valve = requirements.steps[2].choices.first()
+        check(valve.field == "position" && valve.options == listOf("on", "off")) { "valve choices $valve" }
+
+        fun capture(step: Capture, photos: List<PhotoRef> = emptyList()) =
+            client.record(id, FieldAction.Capture(step, photos, null))
+
+        client.record(id, FieldAction.Arrive)
+        client.record(id, FieldAction.Start)
+        val notAStep = assertThrows<FieldlineException.Validation> { capture(Capture.LeakCheck(false, null)) }
+        check(notAStep.rule == "common.step" && notAStep.field == "capture.step") { "refused $notAStep" }
+        val early = assertThrows<FieldlineException.Validation> {
+            client.record(id, FieldAction.Complete(null, emptyList()))
+        }
+        check(early.rule == "turn_off.completion" && early.field == "readings") { "refused $early" }
+
+        val readings = env("FIELDLINE_TURN_OFF_READINGS").split(",").mapIndexed { i, value ->
+            ReadingInput((i + 1).toUInt(), value, null, ReadMethod.KEYED)
+        }
+        client.record(id, FieldAction.Reading(readings, emptyList(), null, null, emptyList()))
+        capture(Capture.MeterVerified(order.meter!!.serial))
+        val photo = PhotoRef("cd".repeat(32), PhotoKind.METER)
+        val valveEntry = capture(Capture.Valve(ValvePosition.OFF, null), listOf(photo))
+        check((valveEntry.action as FieldAction.Capture).capture == Capture.Valve(ValvePosition.OFF, null)) {
+            "entry ${valveEntry.action}"
+        }
+        capture(Capture.SealInstalled("FL000202"))
+        capture(Capture.Customer(false, false, true))
+        client.record(id, FieldAction.Complete(null, emptyList()))
+        check(client.order(id).status == OrderStatus.COMPLETED) { "status ${client.order(id).status}" }
+
+        client.sync()
+        check(client.pendingChanges() == 0uL) { "still pending after sync" }
+        val office = Office.order(id)
+        check(office.contains("\"status\":\"completed\"")) { "the office does not see the completion: $office" }
+        check(office.contains("\"step\":\"seal_installed\"")) { "the office does not see the seal: $office" }
+    }
+}
+
 private fun aFiveHundredOrderRouteComesBackInWalkOrderInOneCall() {
     openSignedIn("route", env("FIELDLINE_ROUTE_READER")).use { client ->
         val size = env("FIELDLINE_ROUTE_SIZE").toInt()
@@ -199,6 +256,7 @@ fun main() {
         "a_reading_recorded_offline_reaches_the_office_after_reconnect" to ::aReadingRecordedOfflineReachesTheOfficeAfterReconnect,
         "a_refused_reading_is_a_validation_error_with_rule_and_field" to ::aRefusedReadingIsAValidationErrorWithRuleAndField,
         "the_order_observer_hears_office_changes_until_its_handle_is_closed" to ::theOrderObserverHearsOfficeChangesUntilItsHandleIsClosed,
+        "a_turn_off_is_worked_step_by_step_and_its_completion_reaches_the_office" to ::aTurnOffIsWorkedStepByStepAndItsCompletionReachesTheOffice,
         "a_500_order_route_comes_back_in_walk_order_in_one_call" to ::aFiveHundredOrderRouteComesBackInWalkOrderInOneCall,
     )
     var failed = 0

@@ -9,7 +9,8 @@ import unittest
 import urllib.request
 
 import fieldline
-from fieldline import FieldAction, FieldClient, FieldlineError, OrderStatus, SyncState
+from fieldline import (Capture, FieldAction, FieldClient, FieldlineError, OrderStatus, PhotoKind,
+                       PhotoRef, ReadMethod, ReadingInput, Step, SyncState, ValvePosition)
 
 WAIT_S = 30
 
@@ -199,7 +200,8 @@ class BindingsTest(unittest.TestCase):
         keychain = Keychain()
         clock = FixedClock(int(time.time() * 1000) - 60_000)
         client = self.open_signed_in("platform", clock=clock, location=Here(), secrets=keychain)
-        self.assertEqual(len(keychain.items), 1, "the token went to the secret store")
+        self.assertEqual(sorted(key.split(".")[1] for key in keychain.items),
+                         ["access-token", "refresh-token"], "both tokens went to the secret store")
         client.sync()
         entry = client.record(self.orders[2], FieldAction.EN_ROUTE())
         self.assertEqual(entry.device_time_ms, clock.now)
@@ -207,6 +209,89 @@ class BindingsTest(unittest.TestCase):
         keychain.items.clear()
         with self.assertRaises(FieldlineError.Unauthorized):
             client.sync()
+
+    def test_a_turn_off_is_worked_step_by_step_and_its_completion_reaches_the_office(self):
+        client = self.open_signed_in("turn_off")
+        client.sync()
+        order_id = env("FIELDLINE_TURN_OFF")
+        order = client.order(order_id)
+        self.assertEqual(order.order_type, "turn_off")
+
+        requirements = client.requirements(order_id)
+        steps = [s.step for s in requirements.steps]
+        self.assertEqual(steps, [Step.READING, Step.METER_VERIFIED, Step.VALVE,
+                                 Step.SEAL_INSTALLED, Step.CUSTOMER])
+        valve = requirements.steps[2]
+        self.assertEqual(valve.choices[0].field, "position")
+        self.assertEqual(valve.choices[0].options, ["on", "off"])
+        self.assertTrue(requirements.not_done_reasons)
+
+        def capture(step, photos=()):
+            return client.record(order_id, FieldAction.CAPTURE(
+                capture=step, photos=list(photos), note=None))
+
+        client.record(order_id, FieldAction.ARRIVE())
+        client.record(order_id, FieldAction.START())
+        with self.assertRaises(FieldlineError.Validation) as refused:
+            capture(Capture.LEAK_CHECK(indicator_moving=False, resolution=None))
+        self.assertEqual((refused.exception.rule, refused.exception.field),
+                         ("common.step", "capture.step"))
+        with self.assertRaises(FieldlineError.Validation) as refused:
+            client.record(order_id, FieldAction.COMPLETE(code=None, photos=[]))
+        self.assertEqual((refused.exception.rule, refused.exception.field),
+                         ("turn_off.completion", "readings"))
+
+        readings = [ReadingInput(register=i + 1, value=v, confirmation=None,
+                                 method=ReadMethod.KEYED)
+                    for i, v in enumerate(env("FIELDLINE_TURN_OFF_READINGS").split(","))]
+        client.record(order_id, FieldAction.READING(
+            readings=readings, reader_codes=[], trouble_code=None, note=None, photos=[]))
+        capture(Capture.METER_VERIFIED(serial=order.meter.serial))
+        photo = PhotoRef(sha256="ab" * 32, kind=PhotoKind.METER)
+        entry = capture(Capture.VALVE(position=ValvePosition.OFF, point=None), [photo])
+        self.assertEqual(entry.action.capture.position, ValvePosition.OFF)
+        capture(Capture.SEAL_INSTALLED(number="FL000201"))
+        capture(Capture.CUSTOMER(present=False, notified=False, door_hanger=True))
+        client.record(order_id, FieldAction.COMPLETE(code=None, photos=[]))
+        self.assertEqual(client.order(order_id).status, OrderStatus.COMPLETED)
+
+        client.sync()
+        self.assertEqual(client.pending_changes(), 0)
+        office = self.office.order(order_id)
+        self.assertEqual(office["derived"]["status"], "completed")
+        captures = [e["action"]["capture"]["step"] for e in office["field"]
+                    if e["action"]["action"] == "capture"]
+        self.assertEqual(captures, ["meter_verified", "valve", "seal_installed", "customer"])
+
+    def test_a_field_found_problem_becomes_an_order_the_office_sees(self):
+        client = self.open_signed_in("field_found")
+        client.sync()
+        requirements = client.requirements_for_type("field_found")
+        problem = requirements.steps[0]
+        self.assertEqual(problem.step, Step.PROBLEM)
+        self.assertIn("leak", [c.code for c in problem.code_lists[0].codes])
+        with self.assertRaises(FieldlineError.Other):
+            client.requirements_for_type("no_such_type")
+
+        report = fieldline.FieldReport(
+            code="leak", severity=fieldline.ProblemSeverity.HIGH, address="12 Elm St",
+            photos=[PhotoRef(sha256="cd" * 32, kind=PhotoKind.LEAK)])
+        with self.assertRaises(FieldlineError.Validation) as refused:
+            client.create_field_found(report)
+        self.assertEqual((refused.exception.rule, refused.exception.field),
+                         ("field_found.problem", "gps"))
+        created = client.create_field_found(
+            report, gps=fieldline.GpsFix(lat=43.02, lon=-108.39, accuracy_m=4.0))
+        self.assertEqual(created.entry.action.capture.code, "leak")
+        self.assertEqual(client.order(created.order_id).order_type, "field_found")
+
+        client.sync()
+        self.assertEqual(client.pending_changes(), 0)
+        office = self.office.order(created.order_id)
+        self.assertEqual(office["office"]["order_type"], "field_found")
+        problems = [e["action"]["capture"]["code"] for e in office["field"]
+                    if e["action"]["action"] == "capture"]
+        self.assertEqual(problems, ["leak"])
 
     def test_a_500_order_route_comes_back_in_walk_order_in_one_call(self):
         client = self.open_signed_in("route", username=env("FIELDLINE_ROUTE_READER"))

@@ -7,6 +7,7 @@ use super::error::ClientError;
 use super::{FieldClient, current_actor, dao, outbox, require_account};
 use crate::action::{ActionContext, FieldAction, OfficeAction, ReadingInput};
 use crate::document::WorkOrderDoc;
+use crate::field_found::{FieldReport, new_field_found_order};
 use crate::model::{GpsFix, OfficeData, ReadMethod, Timestamp};
 use crate::outcome::Refusal;
 use crate::record::FieldEntry;
@@ -188,5 +189,58 @@ impl FieldClient {
         })?;
         self.observers.notify(std::slice::from_ref(&order_id));
         Ok(order_id)
+    }
+
+    /// Creates a field-found order for the problem the crew `report`s, found at `gps` (or the
+    /// location source's current fix when `None`; the rules need a fix, a known problem code and
+    /// a photo), through
+    /// [`new_field_found_order`]: the finder works it until the office assigns it. Returns the
+    /// new order's id and its first entry (the problem). Works offline; the order is uploaded at
+    /// the next sync and the server gives it an office number. A refusal writes nothing.
+    pub fn create_field_found(
+        &self,
+        report: FieldReport,
+        gps: Option<GpsFix>,
+    ) -> Result<(String, FieldEntry), ClientError> {
+        let order_id = uuid::Uuid::new_v4().to_string();
+        let gps = gps.or_else(|| self.platform.location.current_fix());
+        let entry = self.store.write(|tx| {
+            let account = require_account(tx)?;
+            let now = self.now();
+            let context = ActionContext {
+                user: account.username.clone(),
+                device_time: Timestamp(now),
+                gps,
+            };
+            let context_json = serde_json::to_string(&context)?;
+            let (doc, entry) = new_field_found_order(
+                &order_id,
+                report,
+                context,
+                &self.reference(),
+                current_actor(tx, account.id)?,
+            )?;
+            let action_json = serde_json::to_string(&entry.action)?;
+            let row = dao::DocRow {
+                order_id: order_id.clone(),
+                doc: doc.save(),
+                heads: outbox::sorted_heads(&doc),
+                acked: Vec::new(),
+                revoked: false,
+            };
+            dao::put_document(tx, account.id, &row, now)?;
+            dao::add_intent(
+                tx,
+                account.id,
+                &order_id,
+                &action_json,
+                &context_json,
+                &entry.origin.change,
+                now,
+            )?;
+            Ok(entry)
+        })?;
+        self.observers.notify(std::slice::from_ref(&order_id));
+        Ok((order_id, entry))
     }
 }

@@ -6,7 +6,7 @@ use crate::model::{OfficeData, Role, Timestamp};
 use crate::record::{FieldEntry, OfficeEntry, OrderRecord};
 use crate::reference::Policy;
 use crate::rules::display_limits;
-use crate::status::{Derived, OrderException, Status};
+use crate::status::{Derived, FollowUp, OrderException, Status};
 use serde::Serialize;
 
 /// The signed-in account.
@@ -91,6 +91,8 @@ pub struct OrderView {
     pub revoked: bool,
     /// Changes on this device the server has not acknowledged.
     pub pending_changes: usize,
+    /// Follow-up orders the field work calls for (the server creates each once).
+    pub follow_ups: Vec<FollowUp>,
 }
 
 impl OrderView {
@@ -127,6 +129,7 @@ impl OrderView {
             status: derived.status,
             exceptions: derived.exceptions,
             assignee: derived.assignee,
+            follow_ups: derived.follow_ups,
             revoked,
             pending_changes,
         }

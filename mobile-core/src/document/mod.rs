@@ -16,6 +16,7 @@
 
 mod causality;
 mod json;
+mod read;
 
 use crate::action::{ActionContext, FieldAction, OfficeAction};
 use crate::model::{OfficeData, Timestamp};
@@ -25,10 +26,10 @@ use crate::reference::ReferenceData;
 use crate::rules;
 use crate::status::{self, Derived, Status};
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 
 pub use automerge;
 
@@ -230,6 +231,42 @@ impl WorkOrderDoc {
         Ok(())
     }
 
+    /// Applies decoded changes and describes the ones this document did not have, in causal
+    /// order (each after the changes it depends on), as [`Self::change_infos`] would after the
+    /// apply; a change waiting for a dependency the document lacks is not applied and not
+    /// described. Cheaper than `apply_changes` then `change_infos`: the changes are neither
+    /// decoded again nor rebuilt from the document.
+    pub fn apply_new(&mut self, changes: &[Change]) -> Result<Vec<ChangeInfo>, DocumentError> {
+        let mut seen = HashSet::new();
+        let fresh: Vec<&Change> = changes
+            .iter()
+            .filter(|c| seen.insert(c.hash()) && !self.has_change(&c.hash()))
+            .collect();
+        self.doc
+            .apply_changes(fresh.iter().map(|c| (*c).clone()).collect::<Vec<_>>())?;
+        let applied: Vec<&Change> = fresh
+            .into_iter()
+            .filter(|c| self.has_change(&c.hash()))
+            .collect();
+        Ok(causal_order(&applied)
+            .into_iter()
+            .map(|change| ChangeInfo {
+                hash: change.hash(),
+                actor: change.actor_id().to_hex_string(),
+                seq: change.seq(),
+                time_secs: change.timestamp(),
+                message: change.message().map(str::to_string),
+                deps: change.deps().to_vec(),
+                bytes: change.raw_bytes().to_vec(),
+            })
+            .collect())
+    }
+
+    /// Whether the document holds the change `hash`.
+    pub fn has_change(&self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_meta_by_hash(hash).is_some()
+    }
+
     /// Merges another replica's changes into this one.
     pub fn merge(&mut self, other: &mut WorkOrderDoc) -> Result<(), DocumentError> {
         self.doc.merge(&mut other.doc)?;
@@ -245,41 +282,48 @@ impl WorkOrderDoc {
 
     /// The order (document) id.
     pub fn order_id(&self) -> Result<String, DocumentError> {
-        read_typed(&self.doc, &ROOT, "order_id", "$.order_id")
+        read::typed_at(&self.doc, &ROOT, "order_id", "$.order_id")
     }
 
     /// What the office asks for.
     pub fn office(&self) -> Result<OfficeData, DocumentError> {
         let office = self.office_obj()?;
-        read_typed(&self.doc, &office, "data", "$.office.data")
+        read::typed_at(&self.doc, &office, "data", "$.office.data")
     }
 
     /// Everything the document holds, typed, with the causal order of its entries.
     pub fn record(&self) -> Result<OrderRecord, DocumentError> {
-        let schema_version = self.check_root()?;
-        let office_obj = self.office_obj()?;
-        let log = child(&self.doc, &office_obj, "log", "$.office.log")?;
+        // One pass over the document's operations, then typed reads from what it found.
+        let tree = read::Tree::of(&self.doc)?;
+        let root = read::ROOT_SLOT;
+        let schema_version: u64 = tree.typed_at(root, "schema_version", "$.schema_version")?;
+        if schema_version > SCHEMA_VERSION {
+            return Err(DocumentError::NewerSchema {
+                found: schema_version,
+            });
+        }
+        let office_obj = tree.child(root, "office", "$.office")?;
+        let log = tree.child(office_obj, "log", "$.office.log")?;
         let mut office_log = Vec::new();
-        for (index, id, value) in list_items(&self.doc, &log, "$.office.log")? {
-            let path = format!("$.office.log[{index}]");
-            let stored: StoredOfficeEntry = from_json(value, &path)?;
+        let items = tree.typed_items::<StoredOfficeEntry>(log, "$.office.log")?;
+        for (index, (id, stored)) in items.into_iter().enumerate() {
             office_log.push(OfficeEntry {
+                origin: self.origin(&id, &format!("$.office.log[{index}]"))?,
                 id: entry_id(&id),
                 action: stored.action,
                 by: stored.by,
                 at: stored.at,
-                origin: self.origin(&id, &path)?,
             });
         }
 
-        let field_obj = child(&self.doc, &ROOT, "field", "$.field")?;
+        let field_obj = tree.child(root, "field", "$.field")?;
         let mut field = Vec::new();
         for list_name in FIELD_LISTS {
             let path = format!("$.field.{list_name}");
-            let list = child(&self.doc, &field_obj, list_name, &path)?;
-            for (index, id, value) in list_items(&self.doc, &list, &path)? {
+            let list = tree.child(field_obj, list_name, &path)?;
+            let items = tree.typed_items::<StoredFieldEntry>(list, &path)?;
+            for (index, (id, stored)) in items.into_iter().enumerate() {
                 let path = format!("{path}[{index}]");
-                let stored: StoredFieldEntry = from_json(value, &path)?;
                 if field_list_for(&stored.action) != list_name {
                     return Err(DocumentError::schema(
                         &path,
@@ -310,9 +354,9 @@ impl WorkOrderDoc {
         let causality = causality::build(&self.doc, &writers);
 
         Ok(OrderRecord {
-            order_id: self.order_id()?,
+            order_id: tree.typed_at(root, "order_id", "$.order_id")?,
             schema_version,
-            office: self.office()?,
+            office: tree.typed_at(office_obj, "data", "$.office.data")?,
             office_log,
             field,
             causality,
@@ -430,7 +474,7 @@ impl WorkOrderDoc {
     }
 
     fn check_root(&self) -> Result<u64, DocumentError> {
-        let version: u64 = read_typed(&self.doc, &ROOT, "schema_version", "$.schema_version")?;
+        let version: u64 = read::typed_at(&self.doc, &ROOT, "schema_version", "$.schema_version")?;
         if version > SCHEMA_VERSION {
             return Err(DocumentError::NewerSchema { found: version });
         }
@@ -579,6 +623,39 @@ struct StoredFieldEntry {
     reference_version: u32,
 }
 
+/// `changes` reordered so each comes after those of them it depends on (Kahn's algorithm, taking
+/// ready changes in their given order).
+fn causal_order<'c>(changes: &[&'c Change]) -> Vec<&'c Change> {
+    let index: HashMap<ChangeHash, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.hash(), i))
+        .collect();
+    let mut waiting = vec![0usize; changes.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+    for (i, change) in changes.iter().enumerate() {
+        for dep in change.deps() {
+            if let Some(&d) = index.get(dep) {
+                waiting[i] += 1;
+                dependents[d].push(i);
+            }
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..changes.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut ordered = Vec::with_capacity(changes.len());
+    while let Some(i) = ready.pop_first() {
+        ordered.push(changes[i]);
+        for &next in &dependents[i] {
+            waiting[next] -= 1;
+            if waiting[next] == 0 {
+                ready.insert(next);
+            }
+        }
+    }
+    ordered
+}
+
 fn commit_options(message: &str, at: Timestamp) -> CommitOptions {
     CommitOptions::default()
         .with_message(message)
@@ -596,10 +673,6 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value, DocumentError> {
     serde_json::to_value(value).map_err(|e| DocumentError::schema("$", e.to_string()))
 }
 
-fn from_json<T: DeserializeOwned>(value: Value, path: &str) -> Result<T, DocumentError> {
-    serde_json::from_value(value).map_err(|e| DocumentError::schema(path, e.to_string()))
-}
-
 /// The object at `key` of `obj`, which must be a map or list.
 fn child(doc: &Automerge, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, DocumentError> {
     match doc.get(obj, key)? {
@@ -612,34 +685,78 @@ fn child(doc: &Automerge, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, D
     }
 }
 
-/// Reads `key` of `obj` (scalar or object) as a typed value.
-fn read_typed<T: DeserializeOwned>(
-    doc: &Automerge,
-    obj: &ObjId,
-    key: &str,
-    path: &str,
-) -> Result<T, DocumentError> {
-    let value = match doc.get(obj, key)? {
-        Some((automerge::Value::Object(_), id)) => ReadDoc::hydrate(doc, &id, None)?,
-        Some((automerge::Value::Scalar(s), _)) => automerge::hydrate::Value::Scalar(s.into_owned()),
-        None => return Err(DocumentError::schema(path, "missing")),
-    };
-    from_json(json::from_hydrate(&value, path)?, path)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The items of a list: index, the id of the item's object, its value as JSON.
-fn list_items(
-    doc: &Automerge,
-    list: &ObjId,
-    path: &str,
-) -> Result<Vec<(usize, ObjId, Value)>, DocumentError> {
-    let ids: Vec<ObjId> = doc.list_range(list, ..).map(|item| item.id()).collect();
-    ids.into_iter()
-        .enumerate()
-        .map(|(index, id)| {
-            let item_path = format!("{path}[{index}]");
-            let value = json::from_hydrate(&ReadDoc::hydrate(doc, &id, None)?, &item_path)?;
-            Ok((index, id, value))
-        })
-        .collect()
+    /// A device replica of `base` with three changes on top, each after the one before.
+    fn device_changes(base: &Automerge) -> (Automerge, Vec<Change>) {
+        let mut device = base.fork().with_actor(ActorId::from([7u8; 16]));
+        let start = device.get_heads();
+        for n in 0..3i64 {
+            let mut tx = device.transaction();
+            tx.put(ROOT, format!("k{n}"), n).expect("put");
+            tx.commit();
+        }
+        let changes = device.get_changes(&start);
+        (device, changes)
+    }
+
+    #[test]
+    fn apply_new_describes_what_change_infos_would() {
+        let mut base = Automerge::new().with_actor(ActorId::from([1u8; 16]));
+        let mut tx = base.transaction();
+        tx.put(ROOT, "schema_version", 1).expect("put");
+        tx.commit();
+        let (_, changes) = device_changes(&base);
+        let mut expected = WorkOrderDoc { doc: base.clone() };
+        let before = expected.heads();
+        let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+        expected.apply_changes(&raw).expect("apply");
+
+        // Given out of causal order, with a duplicate and a change the document already has.
+        let mut doc = WorkOrderDoc { doc: base.clone() };
+        doc.apply_changes(&raw[..1]).expect("first");
+        let shuffled = vec![
+            changes[2].clone(),
+            changes[0].clone(),
+            changes[1].clone(),
+            changes[2].clone(),
+        ];
+        let infos = doc.apply_new(&shuffled).expect("apply new");
+        assert_eq!(doc.heads(), expected.heads());
+        let wanted: Vec<ChangeInfo> = expected
+            .change_infos(&before)
+            .into_iter()
+            .filter(|info| info.hash != changes[0].hash())
+            .collect();
+        assert_eq!(
+            infos.iter().map(|i| i.hash).collect::<Vec<_>>(),
+            wanted.iter().map(|i| i.hash).collect::<Vec<_>>()
+        );
+        for (got, want) in infos.iter().zip(&wanted) {
+            assert_eq!(
+                (&got.actor, got.seq, got.time_secs, &got.message, &got.deps),
+                (
+                    &want.actor,
+                    want.seq,
+                    want.time_secs,
+                    &want.message,
+                    &want.deps
+                )
+            );
+        }
+        // Nothing new the second time.
+        assert!(doc.apply_new(&shuffled).expect("again").is_empty());
+    }
+
+    #[test]
+    fn apply_new_leaves_out_changes_whose_dependencies_are_missing() {
+        let base = Automerge::new().with_actor(ActorId::from([1u8; 16]));
+        let (_, changes) = device_changes(&base);
+        let mut doc = WorkOrderDoc { doc: base };
+        let infos = doc.apply_new(&changes[1..]).expect("apply");
+        assert!(infos.is_empty());
+        assert!(!doc.has_change(&changes[1].hash()));
+    }
 }

@@ -283,3 +283,75 @@ fn a_field_found_order_travels_like_any_other_change() {
             .expect("json")
     );
 }
+
+#[test]
+fn a_field_found_report_becomes_an_order_that_syncs_and_a_refused_one_writes_nothing() {
+    use fieldline_core::action::{FieldAction, PhotoKind, PhotoRef};
+    use fieldline_core::capture::{Capture, ProblemSeverity};
+    use fieldline_core::field_found::FieldReport;
+    use fieldline_core::model::{GeoPoint, GpsFix, Source};
+
+    let server = FakeServer::start(&[("rita", "reader")]);
+    let dir = device_dir();
+    let client = signed_in(&server, &dir, "rita");
+    let report = FieldReport {
+        code: "leak".into(),
+        severity: ProblemSeverity::High,
+        address: "12 Elm St".into(),
+        photos: vec![PhotoRef {
+            sha256: "ab".repeat(32),
+            kind: PhotoKind::Leak,
+        }],
+        note: None,
+    };
+    match client.create_field_found(report.clone(), None) {
+        Err(ClientError::Refused(refusal)) => {
+            assert_eq!(
+                (refusal.rule.as_str(), refusal.field.as_str()),
+                ("field_found.problem", "gps")
+            );
+        }
+        other => panic!("a report without a fix must be refused: {other:?}"),
+    }
+    assert!(
+        client.orders().expect("orders").is_empty(),
+        "nothing written"
+    );
+
+    let fix = GpsFix {
+        point: GeoPoint {
+            lat: 45.5,
+            lon: -122.6,
+        },
+        accuracy_m: 5.0,
+    };
+    let (order_id, entry) = client
+        .create_field_found(report, Some(fix))
+        .expect("created");
+    assert!(matches!(
+        entry.action,
+        FieldAction::Capture { capture: Capture::Problem { ref code, severity: ProblemSeverity::High }, .. } if code == "leak"
+    ));
+    let view = client.order(&order_id).expect("view");
+    assert_eq!(view.office.source, Source::FieldFound);
+    assert_eq!(view.field.len(), 1);
+    assert!(
+        view.exceptions.iter().any(|e| e.code == "leak"),
+        "{:?}",
+        view.exceptions
+    );
+    assert!(client.status().expect("status").pending_changes > 0);
+
+    client.sync().expect("sync");
+    assert_eq!(client.status().expect("status").pending_changes, 0);
+    let state = server.state.lock().expect("state");
+    let server_doc = state.docs.get(&order_id).expect("on the server");
+    assert_eq!(
+        server_doc.to_json().expect("json"),
+        client
+            .document(&order_id)
+            .expect("doc")
+            .to_json()
+            .expect("json")
+    );
+}

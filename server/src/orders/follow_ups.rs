@@ -14,7 +14,7 @@ use fieldline_core::{
     FollowUp, FollowUpKind, OfficeData, OrderRecord, OrderType, Priority, Source, Timestamp,
     WorkOrderDoc,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The order type a follow-up kind is worked as.
@@ -196,16 +196,19 @@ pub async fn after_upload(
     now: DateTime<Utc>,
 ) -> Result<Vec<OrderSummary>, OrderError> {
     let mut created = Vec::new();
-    for (item, summary) in batch.iter().zip(stored) {
-        let doc = match item {
-            UploadedOrder::Update { update, .. } => &update.doc,
-            UploadedOrder::Create(new) => &new.doc,
+    // Matched by id: the store need not answer in batch order.
+    let numbers: HashMap<Uuid, i64> = stored.iter().map(|o| (o.id, o.number)).collect();
+    for item in batch {
+        let (id, doc) = match item {
+            UploadedOrder::Update { id, update, .. } => (*id, &update.doc),
+            UploadedOrder::Create(new) => (new.id, &new.doc),
+        };
+        let Some(&number) = numbers.get(&id) else {
+            continue;
         };
         let record = WorkOrderDoc::load(doc)?.record()?;
-        created.extend(
-            create_missing(store, utility, summary.id, summary.number, &record, by, now).await?,
-        );
-        super::re_read::judge(store, utility, summary.id, summary.number, &record, by, now).await?;
+        created.extend(create_missing(store, utility, id, number, &record, by, now).await?);
+        super::re_read::judge(store, utility, id, number, &record, by, now).await?;
     }
     for id in unchanged {
         let stored: StoredOrder = match store.get_order(utility, *id).await {

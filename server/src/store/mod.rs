@@ -146,6 +146,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<OrderSummary>>;
     /// The order with its document.
     async fn get_order(&self, utility: UtilityId, id: Uuid) -> StoreResult<StoredOrder>;
+    /// The orders among `ids` this utility holds, with their documents, in one read (a sync
+    /// batch's orders). Ids it does not hold are left out; the order of the result is
+    /// unspecified.
+    async fn get_orders(&self, utility: UtilityId, ids: &[Uuid]) -> StoreResult<Vec<StoredOrder>>;
     /// The order with this office number, with its document.
     async fn get_order_by_number(
         &self,

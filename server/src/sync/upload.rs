@@ -40,6 +40,8 @@ struct Decoded {
     raw_id: String,
     id: Uuid,
     changes: Vec<(ChangeHash, Vec<u8>)>,
+    /// The same changes, decoded (merging them does not decode them again).
+    decoded: Vec<Change>,
 }
 
 /// The result of merging one order's upload into its stored state.
@@ -71,16 +73,21 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
     // Each order's merge, by the version it was merged into: after a conflict only the orders
     // that moved are merged again.
     let mut merged: HashMap<Uuid, (Option<i64>, Merged, Vec<Rejection>)> = HashMap::new();
+    let ids: Vec<Uuid> = decoded.iter().map(|order| order.id).collect();
     for attempt in 0..MAX_ATTEMPTS {
         let mut rejected = Vec::new();
         let mut acked = Vec::new();
         let mut batch = Vec::new();
+        // The batch's stored orders in one read (an order the server lacks is field-found).
+        let mut stored_orders: HashMap<Uuid, StoredOrder> = s
+            .store
+            .get_orders(s.utility, &ids)
+            .await?
+            .into_iter()
+            .map(|order| (order.summary.id, order))
+            .collect();
         for order in &decoded {
-            let stored = match s.store.get_order(s.utility, order.id).await {
-                Ok(stored) => Some(stored),
-                Err(StoreError::NotFound) => None,
-                Err(other) => return Err(other.into()),
-            };
+            let stored = stored_orders.remove(&order.id);
             let version = stored.as_ref().map(|o| o.summary.version);
             let reusable = merged.get(&order.id).filter(|(v, _, _)| *v == version);
             let (result, mut refused) = match reusable {
@@ -159,10 +166,14 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
             continue;
         };
         let mut changes = Vec::with_capacity(upload.changes.len());
+        let mut decoded_changes = Vec::with_capacity(upload.changes.len());
         let mut broken = 0usize;
         for bytes in &upload.changes {
             match Change::from_bytes(bytes.clone()) {
-                Ok(change) => changes.push((change.hash(), bytes.clone())),
+                Ok(change) => {
+                    changes.push((change.hash(), bytes.clone()));
+                    decoded_changes.push(change);
+                }
                 Err(_) => broken += 1,
             }
         }
@@ -179,13 +190,17 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
         // One entry per order, even if the device named it twice: a batch must not update one
         // order twice from the same version.
         match index.get(&id) {
-            Some(&at) => decoded[at].changes.append(&mut changes),
+            Some(&at) => {
+                decoded[at].changes.append(&mut changes);
+                decoded[at].decoded.append(&mut decoded_changes);
+            }
             None => {
                 index.insert(id, decoded.len());
                 decoded.push(Decoded {
                     raw_id: upload.order_id.clone(),
                     id,
                     changes,
+                    decoded: decoded_changes,
                 });
             }
         }
@@ -228,8 +243,7 @@ async fn merge(
     }
     let before = base.heads();
     let mut doc = base;
-    let all: Vec<Vec<u8>> = order.changes.iter().map(|(_, b)| b.clone()).collect();
-    if doc.apply_changes(&all).is_err() {
+    let Ok(mut infos) = doc.apply_new(&order.decoded) else {
         let hashes = order.changes.iter().map(|(h, _)| h.0).collect();
         rejected.push(refusal(
             order,
@@ -238,8 +252,7 @@ async fn merge(
             "the changes cannot be applied to the document",
         ));
         return Ok(Merged::Refused);
-    }
-    let mut infos = doc.change_infos(&before);
+    };
     let refused = unbound(&infos, bound);
     if !refused.is_empty() {
         let (direct, dependent): (Vec<_>, Vec<_>) =

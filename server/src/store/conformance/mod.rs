@@ -82,6 +82,8 @@ conformance!(
     concurrent_writers_never_leave_a_visible_gap,
     a_late_commit_is_never_skipped,
     sync_batches_apply_atomically,
+    batch_reads_return_only_this_utilitys_orders,
+    sync_batches_log_feed_and_answer_what_is_stored,
     devices_register_idempotently_and_actors_stay_bound,
     refresh_tokens_rotate_once_and_families_revoke_together,
     revoking_a_device_revokes_its_tokens_and_keeps_the_device,

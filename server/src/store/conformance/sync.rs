@@ -269,6 +269,180 @@ pub(super) async fn sync_batches_apply_atomically(store: Arc<dyn Store>) {
     );
 }
 
+pub(super) async fn batch_reads_return_only_this_utilitys_orders(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let b = utility(&store, "b").await;
+    let mine = store
+        .insert_orders(
+            a.id,
+            &[
+                new_order(assigned(None), None),
+                new_order(assigned(None), None),
+                new_order(assigned(None), None),
+            ],
+        )
+        .await
+        .expect("insert");
+    let theirs = store
+        .insert_order(b.id, &new_order(assigned(None), None))
+        .await
+        .expect("insert");
+    assert!(store.get_orders(a.id, &[]).await.expect("none").is_empty());
+    // More ids than one statement takes, most of them unknown, and another utility's order.
+    let mut ids: Vec<Uuid> = (0..1_200).map(|_| Uuid::new_v4()).collect();
+    ids.insert(0, mine[0].id);
+    ids.insert(700, mine[2].id);
+    ids.push(theirs.id);
+    let mut found = store.get_orders(a.id, &ids).await.expect("batch");
+    found.sort_by_key(|o| o.summary.number);
+    let mut expected = Vec::new();
+    for id in [mine[0].id, mine[2].id] {
+        expected.push(store.get_order(a.id, id).await.expect("one"));
+    }
+    assert_eq!(found, expected);
+}
+
+pub(super) async fn sync_batches_log_feed_and_answer_what_is_stored(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let reader = user(&store, a.id, "reader1", Role::Reader).await;
+    let other = user(&store, a.id, "reader2", Role::Reader).await;
+    let orders = store
+        .insert_orders(
+            a.id,
+            &[
+                new_order(assigned(Some(reader.id)), None),
+                new_order(assigned(None), None),
+                new_order(assigned(Some(reader.id)), None),
+            ],
+        )
+        .await
+        .expect("insert");
+    let reassigned = OrderUpdate {
+        projection: assigned(Some(other.id)),
+        ..update_of(&orders[2], vec![9], vec![change(7, None)])
+    };
+    let batch = vec![
+        UploadedOrder::Update {
+            id: orders[0].id,
+            expected_version: 1,
+            update: update_of(&orders[0], vec![7], vec![change(2, None), change(3, None)]),
+        },
+        UploadedOrder::Create(new_order(assigned(Some(reader.id)), Some(reader.id))),
+        UploadedOrder::Update {
+            id: orders[2].id,
+            expected_version: 1,
+            update: reassigned,
+        },
+    ];
+    let done = store.apply_uploads(a.id, &batch).await.expect("batch");
+    // The answer is what a later read returns.
+    assert_eq!(done.len(), 3);
+    for summary in &done {
+        let stored = store.get_order(a.id, summary.id).await.expect("stored");
+        assert_eq!(&stored.summary, summary);
+    }
+    assert_eq!(done[0].version, 2);
+    assert_eq!(
+        store.get_order(a.id, orders[0].id).await.expect("doc").doc,
+        vec![7]
+    );
+    // Each order's log continues after what it had, in upload order, with the batch's feed
+    // position; the feed names the assignee before and after.
+    let history = store
+        .order_history(a.id, orders[0].id)
+        .await
+        .expect("history");
+    let logged: Vec<(i64, String)> = history
+        .iter()
+        .map(|c| (c.position, c.change.summary.clone()))
+        .collect();
+    assert_eq!(
+        logged,
+        vec![
+            (0, "change 1".to_string()),
+            (1, "change 2".to_string()),
+            (2, "change 3".to_string())
+        ]
+    );
+    let fed = feed(&store, a.id).await;
+    assert_eq!(positions(&fed), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(fed[3].order_id, orders[0].id);
+    assert_eq!(fed[5].order_id, orders[2].id);
+    assert_eq!(
+        (fed[5].assignee_before, fed[5].assignee_after),
+        (Some(reader.id), Some(other.id))
+    );
+    let appended = store
+        .order_changes_after(a.id, orders[0].id, 3, 6)
+        .await
+        .expect("changes");
+    assert_eq!(appended.len(), 2);
+    // An update of an order the utility does not have: nothing of the batch is written.
+    let missing = vec![
+        UploadedOrder::Update {
+            id: orders[1].id,
+            expected_version: 1,
+            update: update_of(&orders[1], vec![8], vec![change(8, None)]),
+        },
+        UploadedOrder::Update {
+            id: Uuid::new_v4(),
+            expected_version: 1,
+            update: update_of(&orders[1], vec![8], vec![change(9, None)]),
+        },
+    ];
+    let refused = store.apply_uploads(a.id, &missing).await;
+    assert!(is_not_found(&refused), "{refused:?}");
+    assert_eq!(store.feed_head(a.id).await.expect("head"), 6);
+    assert_eq!(
+        store
+            .get_order(a.id, orders[1].id)
+            .await
+            .expect("doc")
+            .summary
+            .version,
+        1
+    );
+    // The same order twice in one batch: the second finds the version moved.
+    let twice = vec![
+        UploadedOrder::Update {
+            id: orders[1].id,
+            expected_version: 1,
+            update: update_of(&orders[1], vec![8], vec![change(10, None)]),
+        },
+        UploadedOrder::Update {
+            id: orders[1].id,
+            expected_version: 1,
+            update: update_of(&orders[1], vec![8], vec![change(11, None)]),
+        },
+    ];
+    let refused = store.apply_uploads(a.id, &twice).await;
+    assert!(is_conflict(&refused), "{refused:?}");
+    assert_eq!(store.feed_head(a.id).await.expect("head"), 6);
+    // More updates than one statement carries all land.
+    let many: Vec<NewOrder> = (0..120).map(|_| new_order(assigned(None), None)).collect();
+    let many = store.insert_orders(a.id, &many).await.expect("insert");
+    let batch: Vec<UploadedOrder> = many
+        .iter()
+        .map(|o| UploadedOrder::Update {
+            id: o.id,
+            expected_version: 1,
+            update: update_of(o, vec![5], vec![change(12, None)]),
+        })
+        .collect();
+    store
+        .apply_uploads(a.id, &batch)
+        .await
+        .expect("large batch");
+    let ids: Vec<Uuid> = many.iter().map(|o| o.id).collect();
+    let stored = store.get_orders(a.id, &ids).await.expect("read back");
+    assert_eq!(stored.len(), 120);
+    assert!(
+        stored
+            .iter()
+            .all(|o| o.summary.version == 2 && o.doc == vec![5])
+    );
+}
+
 pub(super) async fn devices_register_idempotently_and_actors_stay_bound(store: Arc<dyn Store>) {
     let a = utility(&store, "a").await;
     let b = utility(&store, "b").await;

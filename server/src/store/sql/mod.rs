@@ -263,6 +263,10 @@ impl Store for Backend {
         orders::get_order(self.reader(), utility, id).await
     }
 
+    async fn get_orders(&self, utility: UtilityId, ids: &[Uuid]) -> StoreResult<Vec<StoredOrder>> {
+        orders::get_orders(self.reader(), utility, ids).await
+    }
+
     async fn get_order_by_number(
         &self,
         utility: UtilityId,

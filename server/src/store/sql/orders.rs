@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use fieldline_core::model::{OrderType, Priority, Source};
 use fieldline_core::status::Status;
 use sqlx::{AssertSqlSafe, Pool, QueryBuilder, Row};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Rows per multi-row `INSERT` of changes (12 columns).
@@ -251,7 +252,9 @@ pub(super) async fn update_order(
 }
 
 /// Applies a batch of uploads in the caller's transaction: feed positions for all of them
-/// first, then each update (version-checked) or insert.
+/// first, then the stored rows the updates expect (read once for the batch), each update
+/// (version-checked) or insert, and the batch's change-log and feed rows in multi-row
+/// statements.
 pub(super) async fn apply_uploads(
     conn: &mut Conn,
     utility: UtilityId,
@@ -263,7 +266,19 @@ pub(super) async fn apply_uploads(
     let count =
         i64::try_from(batch.len()).map_err(|_| StoreError::Invalid("too many orders".into()))?;
     let first_position = feed::take_positions(conn, utility, count).await?;
+    let updated: Vec<Uuid> = batch
+        .iter()
+        .filter_map(|item| match item {
+            UploadedOrder::Update { id, .. } => Some(*id),
+            UploadedOrder::Create(_) => None,
+        })
+        .collect();
+    let current = current_rows(conn, utility, &updated).await?;
+    let mut next_log = log_lengths(conn, utility, &updated).await?;
     let mut done = Vec::with_capacity(batch.len());
+    let mut log = Vec::new();
+    let mut entries: Vec<(DateTime<Utc>, NewFeedEntry)> = Vec::new();
+    let mut writes = Vec::with_capacity(updated.len());
     for (position, item) in (first_position..).zip(batch) {
         match item {
             UploadedOrder::Update {
@@ -271,11 +286,31 @@ pub(super) async fn apply_uploads(
                 expected_version,
                 update,
             } => {
-                let position = Some(position);
-                done.push(
-                    update_order_at(conn, utility, *id, *expected_version, update, position)
-                        .await?,
-                );
+                let row = match current.get(id) {
+                    None => return Err(StoreError::NotFound),
+                    Some(row) if row.version != *expected_version => {
+                        return Err(version_moved(row.version, *expected_version));
+                    }
+                    Some(row) => row,
+                };
+                writes.push((*id, *expected_version, update));
+                let next = next_log.entry(*id).or_insert(0);
+                log.extend(log_entries(*id, *next, position, &update.changes));
+                *next += i64::try_from(update.changes.len())
+                    .map_err(|_| StoreError::Invalid("too many changes".into()))?;
+                // Read under the version the update checked, so this is the assignee it moved
+                // from.
+                let entry = (position, *id, row.assignee, update.projection.assignee_id);
+                entries.push((update.updated_at, entry));
+                done.push(OrderSummary {
+                    id: *id,
+                    utility_id: utility,
+                    number: row.number,
+                    projection: update.projection.clone(),
+                    created_at: row.created_at,
+                    updated_at: truncated(update.updated_at),
+                    version: expected_version + 1,
+                });
             }
             UploadedOrder::Create(order) => {
                 let mut created =
@@ -284,28 +319,175 @@ pub(super) async fn apply_uploads(
             }
         }
     }
+    write_updates(conn, utility, &writes).await?;
+    append_changes(conn, utility, &log).await?;
+    // One statement per distinct time (a sync batch has one).
+    entries.sort_by_key(|(at, (position, ..))| (*at, *position));
+    for group in entries.chunk_by(|a, b| a.0 == b.0) {
+        let rows: Vec<NewFeedEntry> = group.iter().map(|(_, entry)| *entry).collect();
+        feed::insert_entries(conn, utility, &rows, group[0].0).await?;
+    }
     Ok(done)
 }
 
-/// Updates an order with the feed position the caller took (`None`: no changes, no entry).
-async fn update_order_at(
+/// What a batch of updates needs from an order's stored row.
+struct CurrentRow {
+    version: i64,
+    assignee: Option<Uuid>,
+    number: i64,
+    created_at: DateTime<Utc>,
+}
+
+/// Rows per `IN (...)` list of order ids.
+const ID_CHUNK: usize = 500;
+
+/// Pushes ` AND <col> IN ($n, ...)` for `ids`.
+fn push_ids(q: &mut QueryBuilder<Db>, col: &str, ids: &[Uuid]) {
+    q.push(format!(" AND {col} IN ("));
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}
+
+/// The version, assignee, number and creation time of the orders `ids` (those that exist).
+async fn current_rows(
+    conn: &mut Conn,
+    utility: UtilityId,
+    ids: &[Uuid],
+) -> StoreResult<HashMap<Uuid, CurrentRow>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT id, version, assignee_id, number, created_at FROM orders WHERE utility_id = ",
+        );
+        q.push_bind(utility.0);
+        push_ids(&mut q, "id", chunk);
+        for row in q.build().fetch_all(&mut *conn).await? {
+            found.insert(
+                row.try_get("id")?,
+                CurrentRow {
+                    version: row.try_get("version")?,
+                    assignee: row.try_get("assignee_id")?,
+                    number: row.try_get("number")?,
+                    created_at: time(&row, "created_at")?,
+                },
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// The next log position of each of the orders `ids` that has logged changes.
+async fn log_lengths(
+    conn: &mut Conn,
+    utility: UtilityId,
+    ids: &[Uuid],
+) -> StoreResult<HashMap<Uuid, i64>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT order_id, MAX(position) + 1 AS next FROM order_changes WHERE utility_id = ",
+        );
+        q.push_bind(utility.0);
+        push_ids(&mut q, "order_id", chunk);
+        q.push(" GROUP BY order_id");
+        for row in q.build().fetch_all(&mut *conn).await? {
+            found.insert(row.try_get("order_id")?, row.try_get("next")?);
+        }
+    }
+    Ok(found)
+}
+
+fn version_moved(current: i64, expected: i64) -> StoreError {
+    StoreError::Conflict(format!(
+        "order version is {current}, not the expected {expected}"
+    ))
+}
+
+/// Rows per multi-row `UPDATE` of orders (18 values each).
+const UPDATE_CHUNK: usize = 50;
+
+/// One order update of a batch: the order, the version it must still have, its new state.
+type Write<'a> = (Uuid, i64, &'a OrderUpdate);
+
+/// Writes orders' new projections and documents, [`UPDATE_CHUNK`] per statement, each only if
+/// its version is still the expected one. `Conflict` when any moved (or an order is named
+/// twice): the caller's transaction then writes nothing.
+async fn write_updates(
+    conn: &mut Conn,
+    utility: UtilityId,
+    writes: &[Write<'_>],
+) -> StoreResult<()> {
+    for chunk in writes.chunks(UPDATE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|(id, expected, u)| {
+                Ok((
+                    *id,
+                    *expected,
+                    *u,
+                    to_json(&u.projection.exceptions, "exceptions")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // VALUES columns are column1, column2, ... on both backends.
+        let mut q = QueryBuilder::<Db>::new(
+            "UPDATE orders SET order_type = v.column3, status = v.column4, priority = v.column5, \
+             source = v.column6, assignee_id = v.column7, route_id = v.column8, \
+             sequence = v.column9, premise_id = v.column10, account_id = v.column11, \
+             meter_id = v.column12, lat = v.column13, lon = v.column14, due_at = v.column15, \
+             exceptions = v.column16, doc = v.column17, updated_at = v.column18, \
+             version = orders.version + 1 FROM (",
+        );
+        q.push_values(&rows, |mut b, (id, expected, u, exceptions)| {
+            let p = &u.projection;
+            b.push_bind(*id)
+                .push_bind(*expected)
+                .push_bind(p.order_type.as_str())
+                .push_bind(p.status.as_str())
+                .push_bind(p.priority.as_str())
+                .push_bind(p.source.as_str())
+                .push_bind(p.assignee_id)
+                .push_bind(p.route_id)
+                .push_bind(p.sequence.map(i64::from))
+                .push_bind(p.premise_id)
+                .push_bind(p.account_id)
+                .push_bind(p.meter_id)
+                .push_bind(p.lat)
+                .push_bind(p.lon)
+                .push_bind(opt_millis(p.due_at))
+                .push_bind(exceptions.as_str())
+                .push_bind(u.doc.as_slice())
+                .push_bind(millis(u.updated_at));
+        });
+        q.push(") AS v WHERE orders.utility_id = ")
+            .push_bind(utility.0)
+            .push(" AND orders.id = v.column1 AND orders.version = v.column2");
+        let done = q
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::classify(e, "order"))?;
+        if usize::try_from(done.rows_affected()).ok() != Some(chunk.len()) {
+            return Err(StoreError::Conflict(
+                "an order of the batch changed meanwhile".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes an order's new projection and document if its version is still `expected_version`.
+/// `Conflict` when it moved, `NotFound` when there is no such order.
+async fn write_update(
     conn: &mut Conn,
     utility: UtilityId,
     id: Uuid,
     expected_version: i64,
     u: &OrderUpdate,
-    feed_position: Option<i64>,
-) -> StoreResult<OrderSummary> {
-    // Read under the version the caller expects: if the UPDATE below succeeds, the row did not
-    // change in between (versions only grow), so this is the assignee the change moved from.
-    let before: Option<Option<Uuid>> = sqlx::query_scalar(
-        "SELECT assignee_id FROM orders WHERE utility_id = $1 AND id = $2 AND version = $3",
-    )
-    .bind(utility.0)
-    .bind(id)
-    .bind(expected_version)
-    .fetch_optional(&mut *conn)
-    .await?;
+) -> StoreResult<()> {
     let exceptions = to_json(&u.projection.exceptions, "exceptions")?;
     let p = &u.projection;
     let done = sqlx::query(
@@ -346,11 +528,32 @@ async fn update_order_at(
                 .await?;
         return Err(match current {
             None => StoreError::NotFound,
-            Some(v) => StoreError::Conflict(format!(
-                "order version is {v}, not the expected {expected_version}"
-            )),
+            Some(v) => version_moved(v, expected_version),
         });
     }
+    Ok(())
+}
+
+/// Updates an order with the feed position the caller took (`None`: no changes, no entry).
+async fn update_order_at(
+    conn: &mut Conn,
+    utility: UtilityId,
+    id: Uuid,
+    expected_version: i64,
+    u: &OrderUpdate,
+    feed_position: Option<i64>,
+) -> StoreResult<OrderSummary> {
+    // Read under the version the caller expects: if the UPDATE below succeeds, the row did not
+    // change in between (versions only grow), so this is the assignee the change moved from.
+    let before: Option<Option<Uuid>> = sqlx::query_scalar(
+        "SELECT assignee_id FROM orders WHERE utility_id = $1 AND id = $2 AND version = $3",
+    )
+    .bind(utility.0)
+    .bind(id)
+    .bind(expected_version)
+    .fetch_optional(&mut *conn)
+    .await?;
+    write_update(conn, utility, id, expected_version, u).await?;
     let next_position: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(position) + 1, 0) FROM order_changes \
          WHERE utility_id = $1 AND order_id = $2",
@@ -362,7 +565,12 @@ async fn update_order_at(
     if let Some(feed_position) = feed_position {
         let log = log_entries(id, next_position, feed_position, &u.changes);
         append_changes(conn, utility, &log).await?;
-        let entry = (feed_position, id, before.flatten(), p.assignee_id);
+        let entry = (
+            feed_position,
+            id,
+            before.flatten(),
+            u.projection.assignee_id,
+        );
         feed::insert_entries(conn, utility, &[entry], u.updated_at).await?;
     }
     let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE utility_id = $1 AND id = $2");
@@ -406,6 +614,29 @@ pub(super) async fn get_order(
     id: Uuid,
 ) -> StoreResult<StoredOrder> {
     get_order_where(pool, utility, "id", |q| q.bind(id)).await
+}
+
+/// The orders among `ids` that the utility holds, with their documents, in no particular order.
+pub(super) async fn get_orders(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    ids: &[Uuid],
+) -> StoreResult<Vec<StoredOrder>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "SELECT {ORDER_COLS}, doc FROM orders WHERE utility_id = "
+        ));
+        q.push_bind(utility.0);
+        push_ids(&mut q, "id", chunk);
+        for row in q.build().fetch_all(pool).await? {
+            found.push(StoredOrder {
+                summary: summary(&row)?,
+                doc: row.try_get("doc")?,
+            });
+        }
+    }
+    Ok(found)
 }
 
 pub(super) async fn get_order_by_number(
