@@ -204,7 +204,7 @@ impl FieldClient {
         let order_type = self.inner.order(&order_id)?.office.order_type;
         Ok(requirements::requirements(
             order_type,
-            self.inner.reference(),
+            &self.inner.reference(),
         ))
     }
 
@@ -216,7 +216,7 @@ impl FieldClient {
                 detail: format!("unknown order type {order_type:?}"),
             });
         };
-        Ok(requirements::requirements(parsed, self.inner.reference()))
+        Ok(requirements::requirements(parsed, &self.inner.reference()))
     }
 
     /// Creates a field-found order for a problem the crew found: works offline, checked by the

@@ -10,6 +10,7 @@ pub mod http;
 pub mod metrics;
 pub mod orders;
 pub mod push;
+pub mod reference;
 pub mod store;
 pub mod sync;
 

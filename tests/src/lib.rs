@@ -218,6 +218,18 @@ impl TestServer {
         read(request).await
     }
 
+    /// `PUT path` with a JSON body.
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> TestResponse {
+        let mut request = self
+            .client
+            .put(format!("{}{path}", self.base_url))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request).await
+    }
+
     /// `POST path` with raw bytes and a content type (for malformed bodies).
     pub async fn post_raw(
         &self,

@@ -49,7 +49,7 @@ impl FieldClient {
             };
             let action_json = serde_json::to_string(&action)?;
             let context_json = serde_json::to_string(&context)?;
-            let entry = doc.record_field_action(action, context, &self.reference)?;
+            let entry = doc.record_field_action(action, context, &self.reference())?;
             row.doc = doc.save();
             row.heads = outbox::sorted_heads(&doc);
             dao::put_document(tx, account.id, &row, now)?;
@@ -217,7 +217,7 @@ impl FieldClient {
                 &order_id,
                 report,
                 context,
-                &self.reference,
+                &self.reference(),
                 current_actor(tx, account.id)?,
             )?;
             let action_json = serde_json::to_string(&entry.action)?;

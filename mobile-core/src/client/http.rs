@@ -177,6 +177,42 @@ impl Http {
         )
     }
 
+    /// `GET /api/v1/reference` unless the server's current version is `have` (it answers 304):
+    /// the newer reference data's JSON, or `None` when unchanged or when the server does not
+    /// serve reference data (404: an older server).
+    pub(crate) fn reference(
+        &self,
+        server: &str,
+        token: &str,
+        have: u32,
+    ) -> Result<Option<Vec<u8>>, ClientError> {
+        let url = format!("{}/api/v1/reference", server.trim_end_matches('/'));
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("If-None-Match", format!("\"{have}\""))
+            .call()
+            .map_err(network)?;
+        let status = response.status().as_u16();
+        match status {
+            304 | 404 => Ok(None),
+            200 => response
+                .body_mut()
+                .with_config()
+                .limit(MAX_ANSWER_BYTES)
+                .read_to_vec()
+                .map(Some)
+                .map_err(network),
+            401 => Err(ClientError::Unauthorized(
+                "the server refused the token while fetching reference data".into(),
+            )),
+            _ => Err(ClientError::Network(format!(
+                "fetching reference data failed (HTTP {status})"
+            ))),
+        }
+    }
+
     fn post(
         &self,
         server: &str,

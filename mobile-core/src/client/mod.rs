@@ -14,6 +14,7 @@ mod observer;
 mod outbox;
 mod platform;
 mod reads;
+mod reference;
 mod reset;
 pub mod schema;
 mod session;
@@ -40,6 +41,8 @@ use store::Store;
 
 /// The database file inside a store directory.
 pub const DATABASE_FILE: &str = "fieldline-device.db";
+/// The file in the store directory holding the reference data the server last sent.
+pub const REFERENCE_FILE: &str = "reference.json";
 
 /// Most exchanges one [`FieldClient::sync`] makes (paging and reconciliation); past it the
 /// report says `incomplete` and the next sync goes on where this one stopped.
@@ -51,7 +54,8 @@ pub struct FieldClient {
     store: Store,
     http: http::Http,
     observers: Observers,
-    reference: ReferenceData,
+    reference: std::sync::RwLock<ReferenceData>,
+    reference_path: std::path::PathBuf,
     app_version: String,
     platform: Platform,
 }
@@ -71,7 +75,8 @@ impl FieldClient {
             store,
             http: http::Http::new(),
             observers: Observers::default(),
-            reference: ReferenceData::default(),
+            reference: std::sync::RwLock::new(reference::load(&dir.join(REFERENCE_FILE))),
+            reference_path: dir.join(REFERENCE_FILE),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             platform: Platform::default(),
         })
@@ -99,9 +104,14 @@ impl FieldClient {
         &self.app_version
     }
 
-    /// The reference data (codes, policy, checklists) the rules check this device's work under.
-    pub fn reference(&self) -> &ReferenceData {
-        &self.reference
+    /// The reference data (codes, policy, checklists) the rules check this device's work under:
+    /// the version the server last sent (fetched during [`FieldClient::sync`] when the server's
+    /// is newer), or the core's default before the first.
+    pub fn reference(&self) -> ReferenceData {
+        self.reference
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Calls `observer` with the ids of the orders that changed after each action or sync, until

@@ -68,7 +68,7 @@ impl FieldClient {
             Ok(OrderView::build(
                 record,
                 derived,
-                (&self.reference.policy, role),
+                (&self.reference().policy, role),
                 row.revoked,
                 pending_count(&row, &doc),
             ))

@@ -33,13 +33,17 @@ impl FieldClient {
     pub fn sync(&self) -> Result<SyncReport, ClientError> {
         let account = self.store.read(|tx| require_account(tx))?;
         let result = self.access_token(&account, false).and_then(|token| {
-            match self.exchange(&account, &token) {
+            let (report, token) = match self.exchange(&account, &token) {
                 Err(ClientError::Unauthorized(_)) => {
                     let token = self.access_token(&account, true)?;
-                    self.exchange(&account, &token)
+                    (self.exchange(&account, &token)?, token)
                 }
-                other => other,
-            }
+                other => (other?, token),
+            };
+            // A newer reference version comes with the sync; failing to fetch it keeps the
+            // version the device has (the next sync tries again) and fails nothing.
+            let _ = self.refresh_reference(&account.server_url, &token);
+            Ok(report)
         });
         if let Err(err) = &result {
             let message = err.to_string();
@@ -120,7 +124,7 @@ impl FieldClient {
     ) -> Result<SyncReport, ClientError> {
         let report = self
             .store
-            .write(|tx| apply(tx, account_id, response, &self.reference))?;
+            .write(|tx| apply(tx, account_id, response, &self.reference()))?;
         self.observers.notify(&report.changed_orders);
         Ok(report)
     }

@@ -9,8 +9,10 @@
 //! store call to `auth.utility_id`. Annotate it with `#[utoipa::path(..., security(("bearer" =
 //! [])), responses(..., (status = 401, body = ErrorBody)))]` and list it in the module's `Doc`.
 
+mod accounts;
 mod auth;
 mod devices;
+mod follow_ups;
 mod health;
 mod me;
 mod meters;
@@ -19,6 +21,8 @@ pub mod orders;
 mod paging;
 mod premises;
 mod quarantine;
+mod re_reads;
+mod reference;
 mod routes;
 mod sync;
 mod users;
@@ -37,9 +41,13 @@ pub fn routes() -> Router<AppState> {
         .merge(me::routes())
         .merge(users::routes())
         .merge(premises::routes())
+        .merge(accounts::routes())
         .merge(meters::routes())
         .merge(routes::routes())
         .merge(orders::routes())
+        .merge(follow_ups::routes())
+        .merge(re_reads::routes())
+        .merge(reference::routes())
         .merge(devices::routes())
         .merge(quarantine::routes())
         .merge(sync::routes())

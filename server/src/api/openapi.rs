@@ -52,9 +52,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::me::Doc::openapi());
     doc.merge(super::users::Doc::openapi());
     doc.merge(super::premises::Doc::openapi());
+    doc.merge(super::accounts::Doc::openapi());
     doc.merge(super::meters::Doc::openapi());
     doc.merge(super::routes::Doc::openapi());
     doc.merge(super::orders::Doc::openapi());
+    doc.merge(super::follow_ups::Doc::openapi());
+    doc.merge(super::re_reads::Doc::openapi());
+    doc.merge(super::reference::Doc::openapi());
     doc.merge(super::devices::Doc::openapi());
     doc.merge(super::quarantine::Doc::openapi());
     doc.merge(super::sync::Doc::openapi());

@@ -212,7 +212,7 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
         }
         DeviceCommand::Show { order } => {
             let view = client.order(&resolve(&client, order)?)?;
-            let needs = rules::requirements(view.office.order_type, client.reference());
+            let needs = rules::requirements(view.office.order_type, &client.reference());
             if json {
                 let mut value = serde_json::to_value(&view)?;
                 if let Some(object) = value.as_object_mut() {

@@ -235,6 +235,12 @@ pub async fn create_order(
         instructions: request.instructions.clone(),
         details: Default::default(),
     };
+    // A re-read is blind: no previous reads or limits on the device.
+    let office = if office.order_type == OrderType::ReRead {
+        office.blind()
+    } else {
+        office
+    };
     let new = build_order(
         Uuid::new_v4(),
         &office,

@@ -5,7 +5,10 @@
 
 mod create;
 mod error;
+pub mod follow_ups;
+pub mod payments;
 mod projection;
+pub mod re_read;
 mod seed;
 #[cfg(test)]
 mod tests;
@@ -118,6 +121,9 @@ pub async fn apply_office_action_traced(
     for _ in 0..MAX_ATTEMPTS {
         let stored = store.get_order(utility, id).await?;
         let mut doc = WorkOrderDoc::load(&stored.doc)?;
+        if let OfficeAction::Assign { assignee, .. } = &action {
+            re_read::check_assignee(&doc.office()?, assignee)?;
+        }
         doc.set_actor(office_actor());
         let before = doc.heads();
         doc.apply_office_action(

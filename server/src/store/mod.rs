@@ -290,6 +290,86 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> StoreResult<Page<QuarantinedChange>>;
 
+    // --- follow-ups ---
+    /// In one transaction: records the follow-up link and inserts its order (with a feed
+    /// entry), unless a link with the same `(origin_order_id, origin_entry_id, kind)` exists;
+    /// then writes nothing and returns `None`. `link.order_id` must be `order.id`.
+    async fn insert_follow_up(
+        &self,
+        utility: UtilityId,
+        link: &FollowUpLink,
+        order: &NewOrder,
+    ) -> StoreResult<Option<OrderSummary>>;
+    /// The follow-ups an order's field entries created, oldest first.
+    async fn follow_ups_of(
+        &self,
+        utility: UtilityId,
+        origin: Uuid,
+    ) -> StoreResult<Vec<FollowUpLink>>;
+    /// The link that created `order`, when it is a follow-up.
+    async fn follow_up_origin(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<FollowUpLink>>;
+
+    // --- payments ---
+    /// In one transaction: records a payment and lowers the account's balance and past-due
+    /// amount (not below zero) by it, stamping the account `as_of` the posting time; returns
+    /// the account after. `NotFound` without the account, `Conflict` when the payment's
+    /// reference was already posted to it, `Invalid` for an amount that is not positive.
+    async fn post_payment(&self, utility: UtilityId, payment: &NewPayment) -> StoreResult<Account>;
+    /// The account's orders of `order_type`, by number.
+    async fn account_orders(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        order_type: fieldline_core::OrderType,
+    ) -> StoreResult<Vec<OrderSummary>>;
+
+    // --- blind re-reads ---
+    /// Inserts a re-read order (its document already blind) and the values kept from the
+    /// device, in one transaction.
+    async fn insert_re_read(
+        &self,
+        utility: UtilityId,
+        order: &NewOrder,
+        hidden: &[HiddenRegister],
+    ) -> StoreResult<OrderSummary>;
+    /// The values a re-read keeps from the device, by register (empty for other orders).
+    async fn re_read_values(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Vec<HiddenRegister>>;
+    /// Records a re-read's comparison, replacing an earlier one.
+    async fn record_re_read_outcome(
+        &self,
+        utility: UtilityId,
+        outcome: &ReReadOutcome,
+    ) -> StoreResult<()>;
+    /// A re-read's comparison, once judged.
+    async fn re_read_outcome(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<ReReadOutcome>>;
+
+    // --- reference data ---
+    /// Stores a new version of the utility's reference data; `Conflict` when that version
+    /// exists (two admins publishing at once: one wins).
+    async fn insert_reference_version(
+        &self,
+        utility: UtilityId,
+        new: &StoredReference,
+    ) -> StoreResult<()>;
+    /// The utility's reference data at `version`, or its highest version when `None`.
+    async fn reference_version(
+        &self,
+        utility: UtilityId,
+        version: Option<u32>,
+    ) -> StoreResult<Option<StoredReference>>;
+
     /// Test hook for the late-commit case: opens a write transaction that takes the next feed
     /// position (an entry for `order`) and leaves it uncommitted until the caller commits.
     #[cfg(test)]

@@ -100,5 +100,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/postgres/0004_quarantine.sql").into_sql_str(),
             false,
         ),
+        // 0005 was reserved and never used; sqlx applies the migrations it finds, in order.
+        Migration::new(
+            6,
+            "workflows".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0006_workflows.sql").into_sql_str(),
+            false,
+        ),
     ])
 }

@@ -126,6 +126,14 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0004_quarantine.sql").into_sql_str(),
             false,
         ),
+        // 0005 was reserved and never used; sqlx applies the migrations it finds, in order.
+        Migration::new(
+            6,
+            "workflows".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0006_workflows.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -125,6 +125,15 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
         }
         match s.store.apply_uploads(s.utility, &batch).await {
             Ok(stored) => {
+                let unchanged: Vec<Uuid> = merged
+                    .iter()
+                    .filter(|(_, (_, m, _))| matches!(m, Merged::Unchanged(_)))
+                    .map(|(id, _)| *id)
+                    .collect();
+                crate::orders::follow_ups::after_upload(
+                    s.store, s.utility, s.user, &batch, &stored, &unchanged, s.now,
+                )
+                .await?;
                 out.changed_assignees = stored.iter().map(|o| o.projection.assignee_id).collect();
                 out.changed = stored.iter().map(|o| o.id).collect();
                 tracing::info!(

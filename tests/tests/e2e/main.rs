@@ -18,3 +18,4 @@ mod security_matrix;
 mod sync_devices;
 mod sync_server;
 mod trust;
+mod workflows;

@@ -146,6 +146,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/users", office_200),
     row("GET", "/api/v1/premises", office_200),
     row("GET", "/api/v1/premises/{id}", office_200),
+    // Dispatchers, supervisors and admins post payments.
+    row("POST", "/api/v1/accounts/{id}/payments", office_201),
     // Field users look meters up too (they are shown less of them).
     row("GET", "/api/v1/meters", anyone_200),
     row("GET", "/api/v1/meters/{id}", anyone_200),
@@ -155,6 +157,12 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/v1/orders", office_201),
     row("GET", "/api/v1/orders/{id}", own_order_200),
     row("GET", "/api/v1/orders/{id}/history", office_200),
+    row("GET", "/api/v1/orders/{id}/follow-ups", office_200),
+    row("GET", "/api/v1/orders/{id}/re-read", office_200),
+    row("POST", "/api/v1/re-reads", office_201),
+    // Everyone reads the reference data; only admins publish a version.
+    row("GET", "/api/v1/reference", anyone_200),
+    row("PUT", "/api/v1/reference", admin_200),
     row("POST", "/api/v1/orders/{id}/assign", office_200),
     row("POST", "/api/v1/orders/{id}/unassign", office_200),
     row("POST", "/api/v1/orders/{id}/cancel", office_200),
@@ -268,6 +276,34 @@ impl World {
             ("GET", "/api/v1/premises/{id}") => {
                 s.get(&format!("/api/v1/premises/{}", self.premise), token)
                     .await
+            }
+            ("POST", "/api/v1/accounts/{id}/payments") => {
+                let accounts = s
+                    .store()
+                    .accounts_for_premise(s.utility.id, self.premise)
+                    .await
+                    .expect("accounts");
+                let account = accounts.first().expect("the premise has an account");
+                s.post_json(
+                    &format!("/api/v1/accounts/{}/payments", account.id),
+                    token,
+                    &json!({"amount_cents": 100}),
+                )
+                .await
+            }
+            ("PUT", "/api/v1/reference") => {
+                let mut next = s.get(row.path, Some(&self.office)).await.json();
+                next["version"] = json!(next["version"].as_u64().unwrap_or_default() + 1);
+                s.put_json(row.path, token, &next).await
+            }
+            ("POST", "/api/v1/re-reads") => {
+                s.post_json(
+                    row.path,
+                    token,
+                    &json!({"meter_id": self.meter.id,
+                            "disputed": [{"register": 1, "value": "1450"}]}),
+                )
+                .await
             }
             ("GET", "/api/v1/meters/{id}") => {
                 s.get(&format!("/api/v1/meters/{}", self.meter.id), token)

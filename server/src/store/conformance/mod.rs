@@ -3,6 +3,7 @@
 //! `FIELDLINE_TEST_POSTGRES_URL` is set (each test in a fresh database, so tests run in
 //! parallel).
 
+mod follow_ups;
 mod network;
 mod orders;
 mod quarantine;
@@ -10,6 +11,7 @@ mod sync;
 mod tenancy;
 mod tokens;
 
+use follow_ups::*;
 use network::*;
 use orders::*;
 use quarantine::*;
@@ -88,6 +90,10 @@ conformance!(
     refresh_tokens_rotate_once_and_families_revoke_together,
     revoking_a_device_revokes_its_tokens_and_keeps_the_device,
     quarantined_changes_are_kept_once_and_listed_newest_first,
+    a_follow_up_is_created_once_per_origin_entry_and_kind,
+    concurrent_follow_ups_of_one_entry_create_one_order,
+    re_reads_keep_hidden_values_and_their_latest_outcome,
+    reference_versions_are_kept_and_the_highest_is_current,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

@@ -8,20 +8,24 @@
 
 mod devices;
 mod feed;
+mod follow_ups;
 mod network;
 mod orders;
+mod payments;
 mod quarantine;
+mod re_reads;
+mod reference;
 mod rows;
 mod tenancy;
 mod tokens;
 
 use super::{Backend, Db};
 use crate::store::{
-    Account, ActorBinding, ChangeRecord, Device, FeedEntry, LoggedChange, Meter, MeterRead,
-    NewDevice, NewOrder, NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary,
-    OrderUpdate, Page, PageRequest, Premise, QuarantinedChange, RefreshToken, Registration,
-    Rotation, Route, SigningKey, Store, StoreResult, StoredOrder, UploadedOrder, User, Utility,
-    UtilityId,
+    Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, HiddenRegister,
+    LoggedChange, Meter, MeterRead, NewDevice, NewOrder, NewPayment, NewRefreshToken, NewUser,
+    NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page, PageRequest, Premise,
+    QuarantinedChange, ReReadOutcome, RefreshToken, Registration, Rotation, Route, SigningKey,
+    Store, StoreResult, StoredOrder, StoredReference, UploadedOrder, User, Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -448,12 +452,116 @@ impl Store for Backend {
         Ok(())
     }
 
+    async fn insert_follow_up(
+        &self,
+        utility: UtilityId,
+        link: &FollowUpLink,
+        order: &NewOrder,
+    ) -> StoreResult<Option<OrderSummary>> {
+        let mut tx = self.begin_write().await?;
+        let created = follow_ups::insert_follow_up(&mut tx, utility, link, order).await?;
+        if created.is_some() {
+            tx.commit().await?;
+        }
+        Ok(created)
+    }
+
+    async fn follow_ups_of(
+        &self,
+        utility: UtilityId,
+        origin: Uuid,
+    ) -> StoreResult<Vec<FollowUpLink>> {
+        follow_ups::follow_ups_of(self.reader(), utility, origin).await
+    }
+
+    async fn follow_up_origin(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<FollowUpLink>> {
+        follow_ups::follow_up_origin(self.reader(), utility, order).await
+    }
+
+    async fn post_payment(&self, utility: UtilityId, payment: &NewPayment) -> StoreResult<Account> {
+        let mut tx = self.begin_write().await?;
+        let account = payments::post_payment(&mut tx, utility, payment).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    async fn account_orders(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        order_type: fieldline_core::OrderType,
+    ) -> StoreResult<Vec<OrderSummary>> {
+        payments::account_orders(self.reader(), utility, account, order_type).await
+    }
+
+    async fn insert_re_read(
+        &self,
+        utility: UtilityId,
+        order: &NewOrder,
+        hidden: &[HiddenRegister],
+    ) -> StoreResult<OrderSummary> {
+        let mut tx = self.begin_write().await?;
+        let summary = re_reads::insert_re_read(&mut tx, utility, order, hidden).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn re_read_values(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Vec<HiddenRegister>> {
+        re_reads::re_read_values(self.reader(), utility, order).await
+    }
+
+    async fn record_re_read_outcome(
+        &self,
+        utility: UtilityId,
+        outcome: &ReReadOutcome,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        re_reads::record_re_read_outcome(&mut tx, utility, outcome).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_quarantine(
         &self,
         utility: UtilityId,
         page: PageRequest,
     ) -> StoreResult<Page<QuarantinedChange>> {
         quarantine::list(self.reader(), utility, page).await
+    }
+
+    async fn re_read_outcome(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+    ) -> StoreResult<Option<ReReadOutcome>> {
+        re_reads::re_read_outcome(self.reader(), utility, order).await
+    }
+
+    async fn insert_reference_version(
+        &self,
+        utility: UtilityId,
+        new: &StoredReference,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        reference::insert_reference_version(&mut tx, utility, new).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reference_version(
+        &self,
+        utility: UtilityId,
+        version: Option<u32>,
+    ) -> StoreResult<Option<StoredReference>> {
+        reference::reference_version(self.reader(), utility, version).await
     }
 
     #[cfg(test)]

@@ -21,7 +21,7 @@ const CHUNK: usize = 500;
 
 const PREMISE_COLS: &str =
     "utility_id, id, address, city, lat, lon, access_notes, hazards, service_area, book";
-const ACCOUNT_COLS: &str = "utility_id, id, number, premise_id, customer_name, status, \
+pub(super) const ACCOUNT_COLS: &str = "utility_id, id, number, premise_id, customer_name, status, \
      balance_cents, past_due_cents, notice_served_at, medical_hold, life_support, payment_plan, \
      as_of";
 const METER_COLS: &str =
@@ -57,7 +57,7 @@ fn premise(row: &DbRow) -> StoreResult<Premise> {
     })
 }
 
-fn account(row: &DbRow) -> StoreResult<Account> {
+pub(super) fn account(row: &DbRow) -> StoreResult<Account> {
     Ok(Account {
         id: row.try_get("id")?,
         utility_id: UtilityId(row.try_get("utility_id")?),

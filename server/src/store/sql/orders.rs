@@ -20,13 +20,13 @@ const CHUNK: usize = 500;
 /// Rows per multi-row `INSERT` of orders (21 columns; documents are the bulk of the bytes).
 const ORDER_CHUNK: usize = 100;
 
-const ORDER_COLS: &str = "utility_id, id, number, order_type, status, priority, source, \
+pub(super) const ORDER_COLS: &str = "utility_id, id, number, order_type, status, priority, source, \
      assignee_id, route_id, sequence, premise_id, account_id, meter_id, lat, lon, due_at, \
      created_at, updated_at, exceptions, version";
 const CHANGE_COLS: &str = "utility_id, order_id, position, change_hash, change_bytes, actor, \
      user_id, device_id, device_time, received_at, summary";
 
-fn summary(row: &DbRow) -> StoreResult<OrderSummary> {
+pub(super) fn summary(row: &DbRow) -> StoreResult<OrderSummary> {
     Ok(OrderSummary {
         id: row.try_get("id")?,
         utility_id: UtilityId(row.try_get("utility_id")?),

@@ -1,16 +1,24 @@
 //! The plain data the [`Store`](super::Store) takes and returns: ids, paging, and one file per
 //! area (tenancy and sign-in, the utility's network of premises and meters, work orders).
 
+mod follow_ups;
 mod network;
 mod orders;
+mod payments;
 mod quarantine;
+mod re_reads;
+mod reference;
 mod sync;
 mod tenancy;
 mod tokens;
 
+pub use follow_ups::*;
 pub use network::*;
 pub use orders::*;
+pub use payments::*;
 pub use quarantine::*;
+pub use re_reads::*;
+pub use reference::*;
 pub use sync::*;
 pub use tenancy::*;
 pub use tokens::*;

@@ -236,5 +236,6 @@ fn note(doc: &mut WorkOrderDoc, text: &str) {
 }
 
 mod answers;
+mod follow_ups;
 mod limits;
 mod uploads;
