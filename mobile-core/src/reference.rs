@@ -13,6 +13,59 @@ pub use service::{
 use crate::model::OrderType;
 use serde::{Deserialize, Serialize};
 
+/// Every published version of a utility's reference data, so the server judges each field entry
+/// under the version the device recorded it with (a code an admin retired later must not turn
+/// honest work done under the old list into a refusal).
+#[derive(Debug, Clone)]
+pub struct ReferenceSet {
+    versions: std::collections::BTreeMap<u32, std::sync::Arc<ReferenceData>>,
+}
+
+impl ReferenceSet {
+    /// A set of the given versions; the built-in default is always in it.
+    pub fn new(versions: impl IntoIterator<Item = std::sync::Arc<ReferenceData>>) -> ReferenceSet {
+        let default = ReferenceData::default();
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(default.version, std::sync::Arc::new(default));
+        for data in versions {
+            map.insert(data.version, data);
+        }
+        ReferenceSet { versions: map }
+    }
+
+    /// The version an entry recorded; for a version the server never published (only a broken
+    /// client claims one), the newest one not newer than it, else the oldest.
+    pub fn at(&self, version: u32) -> &ReferenceData {
+        self.versions
+            .range(..=version)
+            .next_back()
+            .or_else(|| self.versions.iter().next())
+            .map(|(_, data)| data.as_ref())
+            .unwrap_or_else(|| unreachable!("a reference set always holds the default"))
+    }
+
+    /// The newest version.
+    pub fn current(&self) -> &ReferenceData {
+        self.versions
+            .values()
+            .next_back()
+            .map(|data| data.as_ref())
+            .unwrap_or_else(|| unreachable!("a reference set always holds the default"))
+    }
+}
+
+impl Default for ReferenceSet {
+    fn default() -> Self {
+        ReferenceSet::new([])
+    }
+}
+
+impl From<ReferenceData> for ReferenceSet {
+    fn from(data: ReferenceData) -> Self {
+        ReferenceSet::new([std::sync::Arc::new(data)])
+    }
+}
+
 /// Versioned code lists and policy, as delivered to devices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferenceData {
@@ -417,6 +470,27 @@ impl Default for ReferenceData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_set_judges_each_entry_under_the_version_it_recorded() {
+        let mut v3 = ReferenceData::default();
+        v3.version = 3;
+        v3.skip_codes.clear();
+        let set = ReferenceSet::new([std::sync::Arc::new(v3)]);
+        let default = ReferenceData::default();
+        assert_eq!(
+            set.at(default.version),
+            &default,
+            "the built-in version is always there"
+        );
+        assert_eq!(set.at(3).version, 3);
+        assert!(set.at(3).skip_codes.is_empty());
+        assert_eq!(set.current().version, 3);
+        // Never published: the newest not newer than it, else the oldest.
+        assert_eq!(set.at(2).version, default.version);
+        assert_eq!(set.at(9).version, 3);
+        assert_eq!(set.at(0).version, default.version);
+    }
 
     #[test]
     fn default_water_has_the_domain_skip_codes() {

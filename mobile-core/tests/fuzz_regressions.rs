@@ -107,7 +107,13 @@ fn upload_inspect(data: &[u8]) -> bool {
         office: false,
         field: true,
     };
-    match trust::inspect(&sections, &merged, &new, &writer, &ReferenceData::default()) {
+    match trust::inspect(
+        &sections,
+        &merged,
+        &new,
+        &writer,
+        &ReferenceData::default().into(),
+    ) {
         Ok(quarantined) => !new.is_empty() && quarantined.is_empty(),
         Err(_) => false,
     }

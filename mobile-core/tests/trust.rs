@@ -26,7 +26,7 @@ fn inspect(stored: &WorkOrderDoc, changes: &[Vec<u8>], writer: &Writer) -> Vec<Q
     let mut merged = WorkOrderDoc::load(&stored.save()).expect("load");
     merged.apply_changes(changes).expect("apply");
     let new = merged.change_infos(&stored.heads());
-    trust::inspect(&sections, &merged, &new, writer, &reference()).expect("inspect")
+    trust::inspect(&sections, &merged, &new, writer, &reference().into()).expect("inspect")
 }
 
 fn codes(refused: &[Quarantined]) -> Vec<&str> {
@@ -413,7 +413,7 @@ fn work_that_fails_a_rule_only_after_merging_passes_as_seen() {
         1,
         "{results:?}"
     );
-    let exceptions = trust::after_merge_exceptions(&record, &reference());
+    let exceptions = trust::after_merge_exceptions(&record, &reference().into());
     assert_eq!(exceptions.len(), 1, "{exceptions:?}");
     assert_eq!(exceptions[0].code, trust::RULE_AFTER_MERGE);
     assert!(
@@ -438,5 +438,5 @@ fn sequential_work_raises_no_after_merge_exception() {
         .unwrap();
     stored.merge(&mut device).unwrap();
     let record = stored.record().unwrap();
-    assert!(trust::after_merge_exceptions(&record, &reference()).is_empty());
+    assert!(trust::after_merge_exceptions(&record, &reference().into()).is_empty());
 }

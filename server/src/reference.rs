@@ -7,8 +7,9 @@
 use crate::orders::OrderError;
 use crate::store::{Store, StoreError, StoredReference, User, UtilityId};
 use chrono::{DateTime, Utc};
-use fieldline_core::reference::{CodeDef, ReferenceData};
-use std::collections::HashSet;
+use fieldline_core::reference::{CodeDef, ReferenceData, ReferenceSet};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Largest reference data accepted, as JSON.
 pub const MAX_REFERENCE_BYTES: usize = 512 * 1024;
@@ -36,6 +37,49 @@ pub async fn at_version(
         }
         None => Ok(None),
     }
+}
+
+/// Every published version of the utility's reference data (with the built-in default), to
+/// judge each field entry under the version it recorded. Versions never change once published,
+/// so each is parsed once per process and kept; only the newest version number is read per call.
+pub async fn all_versions(
+    store: &dyn Store,
+    utility: UtilityId,
+) -> Result<ReferenceSet, OrderError> {
+    type Parsed = HashMap<(UtilityId, u32), Arc<ReferenceData>>;
+    static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(Default::default);
+    let Some(newest) = store.reference_version(utility, None).await? else {
+        return Ok(ReferenceSet::default());
+    };
+    let newest = {
+        let data = Arc::new(parse(&newest)?);
+        lock(&PARSED).insert((utility, data.version), Arc::clone(&data));
+        data
+    };
+    let mut versions = vec![Arc::clone(&newest)];
+    for version in 1..newest.version {
+        let known = lock(&PARSED).get(&(utility, version)).cloned();
+        let data = match known {
+            Some(data) => data,
+            None => match store.reference_version(utility, Some(version)).await? {
+                Some(stored) => {
+                    let data = Arc::new(parse(&stored)?);
+                    lock(&PARSED).insert((utility, version), Arc::clone(&data));
+                    data
+                }
+                None => continue,
+            },
+        };
+        versions.push(data);
+    }
+    Ok(ReferenceSet::new(versions))
+}
+
+/// The cache's lock; a panic elsewhere while holding it leaves plain data behind, still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn parse(stored: &StoredReference) -> Result<ReferenceData, OrderError> {

@@ -27,7 +27,7 @@ use super::{
 use crate::document::ChangeInfo;
 use crate::outcome::Refusal;
 use crate::record::{FieldEntry, OrderRecord};
-use crate::reference::ReferenceData;
+use crate::reference::{ReferenceData, ReferenceSet};
 use crate::rules;
 use crate::status;
 use automerge::legacy::{Key, ObjectId, OpType};
@@ -142,7 +142,7 @@ pub fn inspect(
     merged: &WorkOrderDoc,
     new: &[ChangeInfo],
     writer: &Writer,
-    reference: &ReferenceData,
+    references: &ReferenceSet,
 ) -> Result<Vec<Quarantined>, DocumentError> {
     // Sections are taken from the merged document when the stored one had none (the upload
     // creates the order): the creating change itself is checked by the office permission.
@@ -165,7 +165,7 @@ pub fn inspect(
         refused = check_entries(merged, new, writer)?;
     }
     if refused.is_empty() {
-        refused = check_rules(merged, new, reference)?;
+        refused = check_rules(merged, new, references)?;
     }
     Ok(with_dependents(refused, new))
 }
@@ -432,7 +432,7 @@ fn over_limits(value: &Value, at: &str) -> Option<(String, String)> {
 fn check_rules(
     merged: &WorkOrderDoc,
     new: &[ChangeInfo],
-    reference: &ReferenceData,
+    references: &ReferenceSet,
 ) -> Result<Vec<Quarantined>, DocumentError> {
     let new_hashes: HashSet<String> = new.iter().map(|i| i.hash.to_string()).collect();
     let record = merged.record()?;
@@ -463,6 +463,7 @@ fn check_rules(
         .iter()
         .filter(|e| new_hashes.contains(&e.origin.change))
     {
+        let reference = references.at(entry.reference_version);
         if let Err(refusal) = judge_as_seen(merged, &record, entry, reference)? {
             let hash: ChangeHash = entry.origin.change.parse().map_err(|_| {
                 DocumentError::schema("$.field", "an entry with a malformed change hash")
@@ -540,7 +541,7 @@ const COVERED_BY_MERGE_EXCEPTIONS: [&str; 2] = ["common.not_assignee", "common.o
 /// change per conflict. The server adds these to the order's projection whenever it projects.
 pub fn after_merge_exceptions(
     record: &OrderRecord,
-    reference: &ReferenceData,
+    references: &ReferenceSet,
 ) -> Vec<crate::status::OrderException> {
     let causality = &record.causality;
     let mut out = Vec::new();
@@ -556,7 +557,8 @@ pub fn after_merge_exceptions(
         if !concurrent {
             continue;
         }
-        if let Err(refusal) = judge_after_merge(record, entry, reference)
+        if let Err(refusal) =
+            judge_after_merge(record, entry, references.at(entry.reference_version))
             && !COVERED_BY_MERGE_EXCEPTIONS.contains(&refusal.rule.as_str())
         {
             out.push(crate::status::OrderException {

@@ -237,7 +237,7 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
             match out {
                 None => println!("{text}"),
                 Some(path) => {
-                    std::fs::write(&path, text + "\n").map_err(|e| {
+                    std::fs::write(path.as_path(), text + "\n").map_err(|e| {
                         ClientError::Storage(format!("cannot write {}: {e}", path.display()))
                     })?;
                     let changes: usize = export

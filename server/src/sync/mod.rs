@@ -44,6 +44,9 @@ pub struct Session<'a> {
     pub config: &'a SyncConfig,
     /// The server's receipt time.
     pub now: DateTime<Utc>,
+    /// Every version of the utility's reference data: each field entry is judged under the
+    /// version it recorded.
+    pub references: fieldline_core::reference::ReferenceSet,
 }
 
 /// A sync done: the answer, and whom the uploads concern.
@@ -75,6 +78,7 @@ pub async fn handle_frame(
         Err(other) => return Err(other.into()),
     };
     let device = registered_device(store, utility, &user, &request.device_id).await?;
+    let references = crate::reference::all_versions(store, utility).await?;
     let session = Session {
         store,
         utility,
@@ -82,6 +86,7 @@ pub async fn handle_frame(
         device: &device,
         config,
         now,
+        references,
     };
     sync(&session, &request).await
 }

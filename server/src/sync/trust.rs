@@ -12,14 +12,16 @@ use fieldline_core::WorkOrderDoc;
 use fieldline_core::document::ChangeInfo;
 use fieldline_core::document::automerge::{ActorId, ChangeHash};
 use fieldline_core::document::trust::{self, Sections, Writer};
-use fieldline_core::reference::ReferenceData;
+use fieldline_core::reference::ReferenceSet;
 use fieldline_core::sync::{DocSnapshot, Rejection};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use uuid::Uuid;
 
-/// The reference data uploads are judged under (the same the devices ship with).
-static REFERENCE: LazyLock<ReferenceData> = LazyLock::new(ReferenceData::default);
+/// The reference data projections judge `rule_after_merge` exceptions under: the built-in
+/// default (projections are pure and have no store at hand; uploads judge each entry under the
+/// version it recorded, see [`Session::references`]).
+static REFERENCE: LazyLock<ReferenceSet> = LazyLock::new(ReferenceSet::default);
 
 /// The `rule_after_merge` exceptions of an order (see
 /// [`trust::after_merge_exceptions`]): every projection of an order adds them, so the office sees
@@ -93,8 +95,8 @@ pub fn check(
     let writer = writer(s, stored.is_none());
     let mut refused: HashSet<ChangeHash> = HashSet::new();
     while !infos.is_empty() {
-        let found =
-            trust::inspect(sections, doc, infos, &writer, &REFERENCE).map_err(OrderError::from)?;
+        let found = trust::inspect(sections, doc, infos, &writer, &s.references)
+            .map_err(OrderError::from)?;
         if found.is_empty() {
             break;
         }
