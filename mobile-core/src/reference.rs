@@ -473,9 +473,11 @@ mod tests {
 
     #[test]
     fn a_reference_set_judges_each_entry_under_the_version_it_recorded() {
-        let mut v3 = ReferenceData::default();
-        v3.version = 3;
-        v3.skip_codes.clear();
+        let v3 = ReferenceData {
+            version: 3,
+            skip_codes: Vec::new(),
+            ..ReferenceData::default()
+        };
         let set = ReferenceSet::new([std::sync::Arc::new(v3)]);
         let default = ReferenceData::default();
         assert_eq!(

@@ -144,6 +144,27 @@ pub fn inspect(
     writer: &Writer,
     references: &ReferenceSet,
 ) -> Result<Vec<Quarantined>, DocumentError> {
+    inspect_merged(sections, merged, new, writer, references).map(|i| i.refused)
+}
+
+/// What [`inspect_merged`] found.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The changes to quarantine, with dependents; empty when all pass.
+    pub refused: Vec<Quarantined>,
+    /// The merged document's record, read for the rules check, when every change passed: the
+    /// caller projects the order from it instead of reading the document again.
+    pub record: Option<OrderRecord>,
+}
+
+/// [`inspect`], also handing back the merged record it read when every change passed.
+pub fn inspect_merged(
+    sections: &Sections,
+    merged: &WorkOrderDoc,
+    new: &[ChangeInfo],
+    writer: &Writer,
+    references: &ReferenceSet,
+) -> Result<Inspection, DocumentError> {
     // Sections are taken from the merged document when the stored one had none (the upload
     // creates the order): the creating change itself is checked by the office permission.
     let created;
@@ -164,10 +185,18 @@ pub fn inspect(
     if refused.is_empty() {
         refused = check_entries(merged, new, writer)?;
     }
+    let mut record = None;
     if refused.is_empty() {
-        refused = check_rules(merged, new, references)?;
+        let (found, read) = check_rules(merged, new, references)?;
+        refused = found;
+        if refused.is_empty() {
+            record = Some(read);
+        }
     }
-    Ok(with_dependents(refused, new))
+    Ok(Inspection {
+        refused: with_dependents(refused, new),
+        record,
+    })
 }
 
 /// Adds every new change that depends, directly or not, on a refused one.
@@ -428,14 +457,17 @@ fn over_limits(value: &Value, at: &str) -> Option<(String, String)> {
     }
 }
 
-/// The rules, as the device saw the order, for every new field entry.
+/// The rules, as the device saw the order, for every new field entry; also hands back the merged
+/// record it read. The entries are judged one after the other on one view of the record (its
+/// office data and causality shared, its entry lists refilled per entry with what that entry's
+/// change had seen), so the record is read and cloned once per order, not once per entry.
 fn check_rules(
     merged: &WorkOrderDoc,
     new: &[ChangeInfo],
     references: &ReferenceSet,
-) -> Result<Vec<Quarantined>, DocumentError> {
+) -> Result<(Vec<Quarantined>, OrderRecord), DocumentError> {
     let new_hashes: HashSet<String> = new.iter().map(|i| i.hash.to_string()).collect();
-    let record = merged.record()?;
+    let mut record = merged.record()?;
     let mut refused = Vec::new();
     // The order's photo references: the newest new entry carrying photos past the limit goes.
     let photos: usize = record.field.iter().map(|e| e.action.photos().len()).sum();
@@ -456,28 +488,58 @@ fn check_rules(
         );
         q.field = Some("photos".into());
         refused.push(q);
-        return Ok(refused);
+        return Ok((refused, record));
     }
-    for entry in record
-        .field
+    // The record itself is the view: its lists are taken out, refilled per entry with what that
+    // entry had seen (exactly `seen_by`), and put back.
+    let field = std::mem::take(&mut record.field);
+    let office_log = std::mem::take(&mut record.office_log);
+    let mut outcome = Ok(());
+    for entry in field
         .iter()
         .filter(|e| new_hashes.contains(&e.origin.change))
     {
+        let causality = &record.causality;
+        let seen_field: Vec<FieldEntry> = field
+            .iter()
+            .filter(|e| causality.happened_before(&e.origin, &entry.origin))
+            .cloned()
+            .collect();
+        let seen_office = office_log
+            .iter()
+            .filter(|e| causality.happened_before(&e.origin, &entry.origin))
+            .cloned()
+            .collect();
+        record.field = seen_field;
+        record.office_log = seen_office;
         let reference = references.at(entry.reference_version);
-        if let Err(refusal) = judge_as_seen(merged, &record, entry, reference)? {
-            let hash: ChangeHash = entry.origin.change.parse().map_err(|_| {
-                DocumentError::schema("$.field", "an entry with a malformed change hash")
-            })?;
-            refused.push(Quarantined {
-                hash,
-                code: "rule".into(),
-                message: refusal.message.clone(),
-                rule: Some(refusal.rule.clone()),
-                field: Some(refusal.field.clone()),
-            });
+        match judge_seen(merged, &record, entry, reference) {
+            Ok(Ok(())) => {}
+            Ok(Err(refusal)) => match entry.origin.change.parse::<ChangeHash>() {
+                Ok(hash) => refused.push(Quarantined {
+                    hash,
+                    code: "rule".into(),
+                    message: refusal.message.clone(),
+                    rule: Some(refusal.rule.clone()),
+                    field: Some(refusal.field.clone()),
+                }),
+                Err(_) => {
+                    outcome = Err(DocumentError::schema(
+                        "$.field",
+                        "an entry with a malformed change hash",
+                    ));
+                    break;
+                }
+            },
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
         }
     }
-    Ok(refused)
+    record.field = field;
+    record.office_log = office_log;
+    outcome.map(|()| (refused, record))
 }
 
 /// Judges `entry` as its writer saw the order: cheaply against the record filtered to what its
@@ -489,9 +551,18 @@ pub fn judge_as_seen(
     entry: &FieldEntry,
     reference: &ReferenceData,
 ) -> Result<Result<(), Refusal>, DocumentError> {
-    let seen = seen_by(record, entry);
-    let derived = status::derive(&seen);
-    if rules::check(&seen, &derived, &entry.action, &entry.context, reference).is_ok() {
+    judge_seen(doc, &seen_by(record, entry), entry, reference)
+}
+
+/// [`judge_as_seen`] on `seen`, the record already filtered to what `entry`'s change had seen.
+fn judge_seen(
+    doc: &WorkOrderDoc,
+    seen: &OrderRecord,
+    entry: &FieldEntry,
+    reference: &ReferenceData,
+) -> Result<Result<(), Refusal>, DocumentError> {
+    let derived = status::derive(seen);
+    if rules::check(seen, &derived, &entry.action, &entry.context, reference).is_ok() {
         return Ok(Ok(()));
     }
     Ok(doc.judge_field_entry(entry, reference)?.map(|_| ()))

@@ -8,12 +8,12 @@
 use super::{Session, SyncError};
 use crate::orders::OrderError;
 use crate::store::{QuarantinedChange, StoreError};
-use fieldline_core::WorkOrderDoc;
 use fieldline_core::document::ChangeInfo;
 use fieldline_core::document::automerge::{ActorId, ChangeHash};
 use fieldline_core::document::trust::{self, Sections, Writer};
 use fieldline_core::reference::ReferenceSet;
 use fieldline_core::sync::{DocSnapshot, Rejection};
+use fieldline_core::{OrderRecord, WorkOrderDoc};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use uuid::Uuid;
@@ -78,7 +78,8 @@ pub fn sections(base: &WorkOrderDoc) -> Sections {
 /// Inspects the upload merged into `doc` and takes out what fails, with its dependents:
 /// refusals go to `rejected` (with rule and field in `details`), and `doc`/`infos` are rebuilt
 /// from `stored` and the changes that pass. Each round removes at least one change, so the loop
-/// ends; an honest upload costs one round.
+/// ends; an honest upload costs one round. Returns the record of `doc` as it stands when the
+/// inspection read it (every change left passed), so the caller need not read it again.
 #[allow(clippy::too_many_arguments)]
 pub fn check(
     s: &Session<'_>,
@@ -91,13 +92,16 @@ pub fn check(
     infos: &mut Vec<ChangeInfo>,
     rejected: &mut Vec<Rejection>,
     details: &mut Details,
-) -> Result<(), SyncError> {
+) -> Result<Option<OrderRecord>, SyncError> {
     let writer = writer(s, stored.is_none());
     let mut refused: HashSet<ChangeHash> = HashSet::new();
+    let mut record = None;
     while !infos.is_empty() {
-        let found = trust::inspect(sections, doc, infos, &writer, &s.references)
+        let inspection = trust::inspect_merged(sections, doc, infos, &writer, &s.references)
             .map_err(OrderError::from)?;
+        let found = inspection.refused;
         if found.is_empty() {
+            record = inspection.record;
             break;
         }
         let mut by_code: Vec<(String, String, Vec<[u8; 32]>)> = Vec::new();
@@ -136,13 +140,17 @@ pub fn check(
         doc.apply_changes(&keep).map_err(OrderError::from)?;
         *infos = doc.change_infos(before);
     }
-    check_document_size(s, order_id, stored, doc, before, infos, rejected)
+    if check_document_size(s, order_id, stored, doc, before, infos, rejected)? {
+        // The document went back to its stored state: the record read no longer describes it.
+        record = None;
+    }
+    Ok(record)
 }
 
 /// Refuses the whole upload of an order that would grow its document past
 /// `sync.max_document_bytes` (stored bytes plus the new changes: an upper bound, no save needed).
 /// Not a quarantine: an honest device can reach it, so its changes stay pending there and nothing
-/// is reset or replayed.
+/// is reset or replayed. Returns whether it refused (and so reset `doc`).
 #[allow(clippy::too_many_arguments)]
 fn check_document_size(
     s: &Session<'_>,
@@ -152,10 +160,10 @@ fn check_document_size(
     before: &[ChangeHash],
     infos: &mut Vec<ChangeInfo>,
     rejected: &mut Vec<Rejection>,
-) -> Result<(), SyncError> {
+) -> Result<bool, SyncError> {
     let grown = stored.map_or(0, <[u8]>::len) + infos.iter().map(|i| i.bytes.len()).sum::<usize>();
     if infos.is_empty() || grown <= s.config.max_document_bytes {
-        return Ok(());
+        return Ok(false);
     }
     rejected.push(Rejection {
         order_id: order_id.to_string(),
@@ -171,7 +179,7 @@ fn check_document_size(
         None => WorkOrderDoc::empty(ActorId::random()),
     };
     *infos = doc.change_infos(before);
-    Ok(())
+    Ok(true)
 }
 
 /// Stores the quarantined changes of this sync's refusals (idempotent: a retried sync stores

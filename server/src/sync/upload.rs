@@ -306,7 +306,7 @@ async fn merge(
         infos = doc.change_infos(&before);
     }
     let refused_before = rejected.len();
-    super::trust::check(
+    let checked = super::trust::check(
         s,
         &order.raw_id,
         &order.changes,
@@ -343,7 +343,12 @@ async fn merge(
     let new_hashes: Vec<[u8; 32]> = infos.iter().map(|i| i.hash.0).collect();
     // The document must still read as a work order (full schema checks come with the trust
     // rules); storing one that does not would break every later reader of the order.
-    let Ok(record) = doc.record() else {
+    // The inspection already read it when everything passed (the usual case).
+    let read = match checked {
+        Some(record) => Ok(record),
+        None => doc.record(),
+    };
+    let Ok(record) = read else {
         rejected.push(refusal(
             order,
             new_hashes,
