@@ -17,8 +17,11 @@ use std::collections::{HashMap, HashSet};
 use tracing::Instrument;
 use uuid::Uuid;
 
-/// How often a batch is re-read and merged again when an order changed under it.
-const MAX_ATTEMPTS: usize = 8;
+/// How often a batch is re-read and merged again when an order changed under it. Merging a
+/// busy order with the trust checks takes long enough that several devices and the office can
+/// keep winning the race on a loaded machine: twelve rounds of growing backoff (about two
+/// seconds at worst) before the device is told to try again later.
+const MAX_ATTEMPTS: usize = 12;
 
 /// What the uploads came to.
 #[derive(Debug, Default)]
