@@ -6,15 +6,14 @@
 
 use super::OrderError;
 use super::create::{build_order, due_at_for};
-use crate::store::{
-    FollowUpLink, OrderSummary, Store, StoreError, StoredOrder, UploadedOrder, User, UtilityId,
-};
+use crate::store::{FollowUpLink, OrderSummary, Store, StoreError, StoredOrder, User, UtilityId};
 use chrono::{DateTime, Utc};
 use fieldline_core::{
     FollowUp, FollowUpKind, OfficeData, OrderRecord, OrderType, Priority, Source, Timestamp,
     WorkOrderDoc,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The order type a follow-up kind is worked as.
@@ -182,15 +181,22 @@ pub async fn create_one(
     Ok(created)
 }
 
-/// After a sync batch is stored: creates the follow-ups of every order it changed (and judges
-/// the re-reads among them), and of the
+/// Whether a merged order has office work to do once stored: follow-ups to create, or a re-read
+/// to judge. Most orders have none, and skip the pass after the upload.
+pub fn has_office_work(record: &OrderRecord) -> bool {
+    record.office.order_type == OrderType::ReRead
+        || !fieldline_core::derive(record).follow_ups.is_empty()
+}
+
+/// After a sync batch is stored: creates the follow-ups (and judges the re-reads) of the orders
+/// it changed that have office work, from the records the merge read (`changed`), and of the
 /// orders the device re-sent unchanged (a device that never got the answer of a sync the server
 /// stored retries it; that is where follow-ups a crash lost are created).
 pub async fn after_upload(
     store: &dyn Store,
     utility: UtilityId,
     by: &User,
-    batch: &[UploadedOrder],
+    changed: &[(Uuid, Arc<OrderRecord>)],
     stored: &[OrderSummary],
     unchanged: &[Uuid],
     now: DateTime<Utc>,
@@ -198,17 +204,12 @@ pub async fn after_upload(
     let mut created = Vec::new();
     // Matched by id: the store need not answer in batch order.
     let numbers: HashMap<Uuid, i64> = stored.iter().map(|o| (o.id, o.number)).collect();
-    for item in batch {
-        let (id, doc) = match item {
-            UploadedOrder::Update { id, update, .. } => (*id, &update.doc),
-            UploadedOrder::Create(new) => (new.id, &new.doc),
-        };
-        let Some(&number) = numbers.get(&id) else {
+    for (id, record) in changed {
+        let Some(&number) = numbers.get(id) else {
             continue;
         };
-        let record = WorkOrderDoc::load(doc)?.record()?;
-        created.extend(create_missing(store, utility, id, number, &record, by, now).await?);
-        super::re_read::judge(store, utility, id, number, &record, by, now).await?;
+        created.extend(create_missing(store, utility, *id, number, record, by, now).await?);
+        super::re_read::judge(store, utility, *id, number, record, by, now).await?;
     }
     for id in unchanged {
         let stored: StoredOrder = match store.get_order(utility, *id).await {

@@ -8,12 +8,13 @@ use super::{Session, SyncError};
 use crate::orders::OrderError;
 use crate::store::{NewChange, NewOrder, OrderUpdate, StoreError, StoredOrder, UploadedOrder};
 use chrono::DateTime;
-use fieldline_core::WorkOrderDoc;
 use fieldline_core::document::ChangeInfo;
 use fieldline_core::document::automerge::{ActorId, Change, ChangeHash};
 use fieldline_core::model::Source;
 use fieldline_core::sync::{DocChanges, DocHeads, Rejection};
+use fieldline_core::{OrderRecord, WorkOrderDoc};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -54,8 +55,9 @@ struct Decoded {
 enum Merged {
     /// Nothing new: the server already had every change.
     Unchanged(DocHeads),
-    /// New changes to store.
-    Changed(DocHeads, Box<UploadedOrder>),
+    /// New changes to store, with the merged record when the order has office work to do once
+    /// stored (follow-ups to create, a re-read to judge): read once here, not again after.
+    Changed(DocHeads, Box<UploadedOrder>, Option<Arc<OrderRecord>>),
     /// Refused as a whole.
     Refused,
 }
@@ -84,6 +86,7 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
         let mut rejected = Vec::new();
         let mut acked = Vec::new();
         let mut batch = Vec::new();
+        let mut office_work = Vec::new();
         // The batch's stored orders in one read (an order the server lacks is field-found).
         let mut stored_orders: HashMap<Uuid, StoredOrder> = s
             .store
@@ -119,8 +122,11 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
             rejected.append(&mut refused);
             match result {
                 Merged::Unchanged(heads) => acked.push(heads),
-                Merged::Changed(heads, item) => {
+                Merged::Changed(heads, item, work) => {
                     acked.push(heads);
+                    if let Some(record) = work {
+                        office_work.push((order.id, record));
+                    }
                     batch.push(*item);
                 }
                 Merged::Refused => {}
@@ -134,7 +140,13 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
                     .map(|(id, _)| *id)
                     .collect();
                 crate::orders::follow_ups::after_upload(
-                    s.store, s.utility, s.user, &batch, &stored, &unchanged, s.now,
+                    s.store,
+                    s.utility,
+                    s.user,
+                    &office_work,
+                    &stored,
+                    &unchanged,
+                    s.now,
                 )
                 .await?;
                 out.changed_assignees = stored.iter().map(|o| o.projection.assignee_id).collect();
@@ -382,6 +394,7 @@ async fn merge(
     }
     let known = stored.as_ref().map(|o| &o.summary.projection);
     let projection = resolver.project(s.store, s.utility, &record, known).await?;
+    let work = crate::orders::follow_ups::has_office_work(&record).then(|| Arc::new(record));
     let changes = log_rows(s, &infos, bound);
     let item = match stored {
         Some(stored) => UploadedOrder::Update {
@@ -402,7 +415,7 @@ async fn merge(
             created_at: s.now,
         }),
     };
-    Ok(Merged::Changed(heads, Box::new(item)))
+    Ok(Merged::Changed(heads, Box::new(item), work))
 }
 
 /// New changes whose actor is not bound to the device (`true`), and the new changes that depend
