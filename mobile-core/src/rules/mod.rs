@@ -217,6 +217,20 @@ pub fn rules_for(order_type: OrderType) -> impl Iterator<Item = &'static dyn Rul
     )
 }
 
+/// Every rule id the engine declares, over every order type, sorted and without repeats: what a
+/// test that must cover each rule (the server's forged-change table) enumerates, so a new rule
+/// cannot be added without a row for it.
+pub fn rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = OrderType::ALL
+        .iter()
+        .flat_map(|order_type| rules_for(*order_type))
+        .map(|rule| rule.id())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// Decides whether `action`, taken by `context.user`, may be written on the order `record`
 /// (as the acting device saw it, with `derived` its derived status). Returns what the rules
 /// computed (reading outcomes, flags for the office) or the first refusal.
@@ -260,6 +274,29 @@ mod tests {
                 assert!(id.contains('.'), "{id} has no group");
                 assert!(seen.insert(id), "{id} runs twice for {order_type}");
             }
+        }
+    }
+
+    #[test]
+    fn rule_ids_lists_every_rule_of_every_type_once() {
+        let ids = rule_ids();
+        let unique: HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "{ids:?} repeats an id");
+        for order_type in OrderType::ALL {
+            for rule in rules_for(*order_type) {
+                assert!(ids.contains(&rule.id()), "{} is missing", rule.id());
+            }
+        }
+        // Rules of one type only, and the shared groups, are all there.
+        for id in [
+            "common.size",
+            "cycle_read.skip_note",
+            "cycle_read.limits",
+            "seal.unique",
+            "disconnect.allowed_hours",
+            "field_found.completion",
+        ] {
+            assert!(ids.contains(&id), "{id} is missing");
         }
     }
 

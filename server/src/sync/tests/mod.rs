@@ -237,5 +237,7 @@ fn note(doc: &mut WorkOrderDoc, text: &str) {
 
 mod answers;
 mod follow_ups;
+mod forged;
 mod limits;
+mod rule_orders;
 mod uploads;
