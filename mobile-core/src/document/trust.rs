@@ -597,9 +597,21 @@ pub fn judge_after_merge(
 /// merged with what the device had not seen.
 pub const RULE_AFTER_MERGE: &str = "rule_after_merge";
 
-/// Rules whose failures after a merge status derivation already reports as merge exceptions
-/// (`worked_after_reassign`, `completed_after_cancel`, `duplicate_completion`).
-const COVERED_BY_MERGE_EXCEPTIONS: [&str; 2] = ["common.not_assignee", "common.order_closed"];
+/// Whether status derivation already reports this failure after a merge as a merge exception:
+/// work by a crew the order was taken from (`worked_after_reassign`), a completion of an order
+/// cancelled or completed meanwhile (`completed_after_cancel`, `duplicate_completion`). Other
+/// work on an order closed meanwhile (a cut made while a payment cancelled the disconnect) has
+/// no such exception and is reported here; a device merely receiving the order is no work.
+fn covered_by_merge_exceptions(rule: &str, entry: &FieldEntry) -> bool {
+    match rule {
+        "common.not_assignee" => true,
+        "common.order_closed" => matches!(
+            entry.action,
+            crate::action::FieldAction::Complete { .. } | crate::action::FieldAction::Received
+        ),
+        _ => false,
+    }
+}
 
 /// The `rule_after_merge` exceptions of a document: one per field entry whose rule refuses it
 /// against the merged order (see [`judge_after_merge`]). Only entries with a concurrent entry can
@@ -630,7 +642,7 @@ pub fn after_merge_exceptions(
         }
         if let Err(refusal) =
             judge_after_merge(record, entry, references.at(entry.reference_version))
-            && !COVERED_BY_MERGE_EXCEPTIONS.contains(&refusal.rule.as_str())
+            && !covered_by_merge_exceptions(&refusal.rule, entry)
         {
             out.push(crate::status::OrderException {
                 code: RULE_AFTER_MERGE.to_string(),

@@ -235,6 +235,7 @@ fn note(doc: &mut WorkOrderDoc, text: &str) {
         .expect("note recorded");
 }
 
+mod after_merge;
 mod answers;
 mod follow_ups;
 mod forged;
