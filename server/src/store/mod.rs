@@ -95,6 +95,16 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_accounts(&self, utility: UtilityId, rows: &[Account]) -> StoreResult<()>;
     /// The account with this id.
     async fn get_account(&self, utility: UtilityId, id: Uuid) -> StoreResult<Account>;
+    /// Records that a disconnect notice was served on the account at `served_at`: moves its
+    /// `notice_served_at` forward to that time, never back (a notice synced late, or twice,
+    /// does not restart an older notice period). Returns the account after; `NotFound`
+    /// without it.
+    async fn record_notice_served(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        served_at: DateTime<Utc>,
+    ) -> StoreResult<Account>;
     /// The accounts at a premise, newest `as_of` first.
     async fn accounts_for_premise(
         &self,

@@ -237,3 +237,63 @@ pub(super) async fn rows_of_another_utility_are_refused_in_bulk_inserts(store: A
         .expect("search");
     assert_eq!(none.total, 0, "nothing of the refused batch was written");
 }
+
+pub(super) async fn a_served_notice_moves_the_notice_time_forward_only(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let p = premise(a.id, "12 Birch Rd");
+    store
+        .insert_premises(a.id, std::slice::from_ref(&p))
+        .await
+        .expect("premise");
+    let account = Account {
+        id: Uuid::new_v4(),
+        utility_id: a.id,
+        number: "100-4001".into(),
+        premise_id: p.id,
+        customer_name: "K. Lee".into(),
+        status: AccountStatus::Active,
+        balance_cents: 9_000,
+        past_due_cents: 9_000,
+        notice_served_at: None,
+        medical_hold: false,
+        life_support: false,
+        payment_plan: false,
+        as_of: at(1, 6),
+    };
+    store
+        .insert_accounts(a.id, std::slice::from_ref(&account))
+        .await
+        .expect("account");
+    let served = store
+        .record_notice_served(a.id, account.id, at(3, 10))
+        .await
+        .expect("served");
+    assert_eq!(served.notice_served_at, Some(at(3, 10)));
+    assert_eq!(served.past_due_cents, 9_000, "only the notice time changes");
+    assert_eq!(served.as_of, account.as_of);
+    let older = store
+        .record_notice_served(a.id, account.id, at(2, 10))
+        .await
+        .expect("older");
+    assert_eq!(older.notice_served_at, Some(at(3, 10)), "never moves back");
+    let newer = store
+        .record_notice_served(a.id, account.id, at(5, 9))
+        .await
+        .expect("newer");
+    assert_eq!(newer.notice_served_at, Some(at(5, 9)));
+    assert_eq!(
+        store.get_account(a.id, account.id).await.expect("get"),
+        newer
+    );
+    let other = utility(&store, "b").await;
+    assert!(is_not_found(
+        &store
+            .record_notice_served(other.id, account.id, at(6, 9))
+            .await
+    ));
+    assert!(is_not_found(
+        &store
+            .record_notice_served(a.id, Uuid::new_v4(), at(6, 9))
+            .await
+    ));
+}

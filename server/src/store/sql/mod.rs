@@ -167,6 +167,18 @@ impl Store for Backend {
         network::get_account(self.reader(), utility, id).await
     }
 
+    async fn record_notice_served(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        served_at: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        let mut tx = self.begin_write().await?;
+        let account = network::record_notice_served(&mut tx, utility, account, served_at).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
     async fn accounts_for_premise(
         &self,
         utility: UtilityId,

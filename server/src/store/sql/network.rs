@@ -9,7 +9,7 @@ use crate::store::{
     Account, Meter, MeterRead, MeterRegister, Page, PageRequest, Premise, ReadKind, Route,
     StoreError, StoreResult, UtilityId,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use fieldline_core::model::AccountStatus;
 use sqlx::{AssertSqlSafe, Pool, QueryBuilder, Row};
 use std::collections::HashMap;
@@ -273,6 +273,33 @@ pub(super) async fn get_account(
     id: Uuid,
 ) -> StoreResult<Account> {
     one(pool, "accounts", ACCOUNT_COLS, "id", utility, id, account).await
+}
+
+pub(super) async fn record_notice_served(
+    conn: &mut Conn,
+    utility: UtilityId,
+    id: Uuid,
+    served_at: DateTime<Utc>,
+) -> StoreResult<Account> {
+    // One statement: never moves the time back, and leaves the balance a concurrent payment
+    // may be changing alone.
+    sqlx::query(
+        "UPDATE accounts SET notice_served_at = $1 WHERE utility_id = $2 AND id = $3 \
+         AND (notice_served_at IS NULL OR notice_served_at < $1)",
+    )
+    .bind(millis(served_at))
+    .bind(utility.0)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE utility_id = $1 AND id = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(utility.0)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    account(&row)
 }
 
 pub(super) async fn accounts_for_premise(
