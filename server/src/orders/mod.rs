@@ -6,6 +6,7 @@
 mod create;
 mod details;
 mod error;
+pub mod exchanges;
 pub mod follow_ups;
 pub mod notices;
 pub mod payments;

@@ -638,10 +638,10 @@ fn exchange(meter: &Meter, old_read: &str, new_serial: &str, reason: &str) -> Ca
 }
 
 #[tokio::test]
-async fn a_meter_exchange_records_the_old_final_read_and_the_stock_meter_as_one_unit() {
+async fn a_meter_exchange_records_both_meters_as_one_unit_and_the_meter_records_follow() {
     let server = TestServer::start().await;
     let office = server.login("dispatcher", PASSWORD).await;
-    let (_, meter) = metered_premise(&server, &server.utility).await;
+    let (premise, meter) = metered_premise(&server, &server.utility).await;
     publish_reference(&server, |r| {
         r["meter_stock"] = json!([{"serial": "NM-20001", "size": "5/8\"", "dials_left": 4,
                                    "dials_right": 2, "registers": 1}]);
@@ -715,12 +715,45 @@ async fn a_meter_exchange_records_the_old_final_read_and_the_stock_meter_as_one_
     })
     .await;
     office_sees_no_work(&server, &office, &order).await;
+    let old_meter = format!("/api/v1/meters/{}", meter.id);
+    let before = server.get(&old_meter, Some(&office)).await.json();
+    assert_eq!(before["status"], "active", "{before}");
 
     inspector.sync().await;
     let shown = office_view(&server, &office, &order).await;
     assert_eq!(shown["derived"]["status"], "completed", "{shown}");
     assert_eq!(shown["derived"]["completion_code"], "completed");
     assert_work(&shown, &["start", "capture:exchange", "complete"]);
+    // The meter records follow: the old meter is out with its final read, the stock meter in.
+    let removed = server.get(&old_meter, Some(&office)).await.json();
+    assert_eq!(removed["status"], "removed", "{removed}");
+    assert_eq!(removed["premise_id"], Value::Null);
+    assert_eq!(removed["registers"][0]["last_read"], "1050");
+    let premise = server
+        .get(&format!("/api/v1/premises/{}", premise.id), Some(&office))
+        .await
+        .json();
+    let installed = &premise["meters"];
+    assert_eq!(installed.as_array().map(Vec::len), Some(1), "{premise}");
+    assert_eq!(installed[0]["serial"], "NM-20001");
+    assert_eq!(installed[0]["status"], "active");
+    assert_eq!(installed[0]["size"], "5/8\"");
+    assert_eq!(installed[0]["registers"][0]["dials_left"], 4);
+    assert_eq!(installed[0]["registers"][0]["dials_right"], 2);
+    assert_eq!(installed[0]["registers"][0]["last_read"], "0000.12");
+    // The next order at the premise is for the new meter.
+    let next = create_order(
+        &server,
+        &office,
+        json!({"order_type": "cycle_read", "premise_id": premise["id"]}),
+    )
+    .await;
+    let next = office_view(&server, &office, &next).await;
+    assert_eq!(next["office"]["meter"]["serial"], "NM-20001");
+    assert_eq!(
+        next["office"]["meter"]["registers"][0]["previous_read"],
+        0.12
+    );
     let unit = captured(&shown, "exchange");
     let capture = &unit["action"]["capture"];
     assert_eq!(capture["old"]["serial"], meter.serial.as_str());
