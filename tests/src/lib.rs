@@ -5,10 +5,12 @@
 //! The server runs in-process on a tokio task and stops when the [`TestServer`] is dropped; call
 //! [`TestServer::stop`] at the end of a test to also drop a PostgreSQL test database.
 
+pub mod handheld;
 pub mod process;
 
 mod instances;
 
+pub use handheld::Handheld;
 pub use instances::SharedDatabase;
 
 use fieldline_core::model::Role;

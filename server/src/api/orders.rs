@@ -5,7 +5,7 @@
 use crate::api::page_request;
 use crate::auth::AuthUser;
 use crate::http::{ApiError, ApiResult, AppState, ErrorBody, Json, Path, Query};
-use crate::orders::{self, NewOrderRequest, OrderDetail, OrderError};
+use crate::orders::{self, NewOrderRequest, OrderDetail, OrderDetailsRequest, OrderError};
 use crate::store::{
     AssigneeFilter, ChangeRecord, OrderFilter, OrderSummary, StoredOrder, UtilityId,
 };
@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
     ),
     components(schemas(
         NewOrderRequest,
+        OrderDetailsRequest,
         OrderListItem,
         OrderList,
         AssignRequest,

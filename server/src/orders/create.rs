@@ -2,6 +2,7 @@
 //! accounts, routes and users, snapshot them into the order's office data, and store the new
 //! document with its projection and first changes.
 
+use super::details::{OrderDetailsRequest, order_details};
 use super::projection::projection_of;
 use super::{OrderDetail, OrderError, assignable_user, detail_of, office_actor, office_changes};
 use crate::store::{
@@ -55,6 +56,9 @@ pub struct NewOrderRequest {
     pub instructions: Option<String>,
     /// Username of the field user to assign it to right away.
     pub assignee: Option<String>,
+    /// What the order's type needs beyond the common envelope (which special read, the seal
+    /// recorded at shut-off, the checklist, the meters issued for an exchange).
+    pub details: Option<OrderDetailsRequest>,
 }
 
 /// Order types whose work is on a meter.
@@ -214,6 +218,14 @@ pub async fn create_order(
         None => None,
     };
 
+    let reference = crate::reference::current(store, utility).await?;
+    let details = order_details(
+        request.order_type,
+        request.details.as_ref(),
+        &reference,
+        meter.as_ref().map(|m| m.serial.as_str()),
+    )?;
+
     let priority = request.priority.unwrap_or(Priority::Normal);
     let office = OfficeData {
         order_type: request.order_type,
@@ -233,7 +245,7 @@ pub async fn create_order(
         account: account.as_ref().map(account_snapshot),
         meter: meter.as_ref().map(meter_snapshot),
         instructions: request.instructions.clone(),
-        details: Default::default(),
+        details,
     };
     // A re-read is blind: no previous reads or limits on the device.
     let office = if office.order_type == OrderType::ReRead {

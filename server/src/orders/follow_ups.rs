@@ -181,17 +181,21 @@ pub async fn create_one(
     Ok(created)
 }
 
-/// Whether a merged order has office work to do once stored: follow-ups to create, or a re-read
-/// to judge. Most orders have none, and skip the pass after the upload.
+/// Whether a merged order has office work to do once stored: follow-ups to create, a re-read
+/// to judge, a served disconnect notice to record on its account, or a meter exchange to record
+/// in the meter records. Most orders have none, and skip the pass after the upload.
 pub fn has_office_work(record: &OrderRecord) -> bool {
     record.office.order_type == OrderType::ReRead
+        || super::notices::served_at(record).is_some()
+        || super::exchanges::recorded(record).is_some()
         || !fieldline_core::derive(record).follow_ups.is_empty()
 }
 
-/// After a sync batch is stored: creates the follow-ups (and judges the re-reads) of the orders
-/// it changed that have office work, from the records the merge read (`changed`), and of the
-/// orders the device re-sent unchanged (a device that never got the answer of a sync the server
-/// stored retries it; that is where follow-ups a crash lost are created).
+/// After a sync batch is stored: creates the follow-ups (judges the re-reads, records served
+/// notices and meter exchanges) of the orders it changed that have office work, from the records
+/// the merge read (`changed`), and of the orders the device re-sent unchanged (a device that
+/// never got the answer of a sync the server stored retries it; that is where follow-ups a
+/// crash lost are created).
 pub async fn after_upload(
     store: &dyn Store,
     utility: UtilityId,
@@ -210,6 +214,8 @@ pub async fn after_upload(
         };
         created.extend(create_missing(store, utility, *id, number, record, by, now).await?);
         super::re_read::judge(store, utility, *id, number, record, by, now).await?;
+        super::notices::record_served(store, utility, record, now).await?;
+        super::exchanges::record_exchange(store, utility, record, now).await?;
     }
     for id in unchanged {
         let stored: StoredOrder = match store.get_order(utility, *id).await {
@@ -240,6 +246,8 @@ pub async fn after_upload(
             now,
         )
         .await?;
+        super::notices::record_served(store, utility, &record, now).await?;
+        super::exchanges::record_exchange(store, utility, &record, now).await?;
     }
     Ok(created)
 }

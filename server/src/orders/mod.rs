@@ -4,8 +4,11 @@
 //! retrying when another writer got there first.
 
 mod create;
+mod details;
 mod error;
+pub mod exchanges;
 pub mod follow_ups;
+pub mod notices;
 pub mod payments;
 mod projection;
 pub mod re_read;
@@ -17,6 +20,7 @@ pub use create::{
     NewOrderRequest, account_snapshot, build_order, create_order, due_at_for, meter_snapshot,
     premise_snapshot,
 };
+pub use details::{OrderDetailsRequest, order_details};
 pub use error::OrderError;
 pub use projection::{project, projection_of, to_utc};
 pub use seed::{PreparedOrder, insert_prepared};

@@ -97,6 +97,7 @@ fn request(order_type: OrderType) -> NewOrderRequest {
         sequence: None,
         instructions: None,
         assignee: None,
+        details: None,
     }
 }
 

@@ -95,12 +95,34 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_accounts(&self, utility: UtilityId, rows: &[Account]) -> StoreResult<()>;
     /// The account with this id.
     async fn get_account(&self, utility: UtilityId, id: Uuid) -> StoreResult<Account>;
+    /// Records that a disconnect notice was served on the account at `served_at`: moves its
+    /// `notice_served_at` forward to that time, never back (a notice synced late, or twice,
+    /// does not restart an older notice period). Returns the account after; `NotFound`
+    /// without it.
+    async fn record_notice_served(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        served_at: DateTime<Utc>,
+    ) -> StoreResult<Account>;
     /// The accounts at a premise, newest `as_of` first.
     async fn accounts_for_premise(
         &self,
         utility: UtilityId,
         premise: Uuid,
     ) -> StoreResult<Vec<Account>>;
+    /// In one transaction, records a meter exchange: the old meter is taken out (status
+    /// `removed`, no premise) with its final reads added to its history and kept as its
+    /// registers' last reads; the new meter is installed where `exchange.new_meter` says (an
+    /// existing meter with its serial, in stock, is moved there with the new registers;
+    /// otherwise it is inserted). Recording the same exchange again changes nothing. Returns
+    /// the installed meter. `NotFound` without the old meter, `Conflict` when the new serial
+    /// is installed at another premise.
+    async fn record_meter_exchange(
+        &self,
+        utility: UtilityId,
+        exchange: &MeterExchange,
+    ) -> StoreResult<Meter>;
     /// Inserts meters with their registers in one transaction.
     async fn insert_meters(&self, utility: UtilityId, rows: &[Meter]) -> StoreResult<()>;
     /// The meter with this id, with its registers.

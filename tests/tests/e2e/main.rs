@@ -11,6 +11,7 @@ mod limits;
 mod lookups;
 mod offline_expiry;
 mod ops;
+mod order_types;
 mod orders;
 mod push;
 mod refresh;

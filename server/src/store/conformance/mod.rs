@@ -70,6 +70,8 @@ conformance!(
     bulk_inserted_premises_are_searchable_and_paged,
     meters_keep_their_registers_and_read_history,
     accounts_and_routes_round_trip,
+    a_served_notice_moves_the_notice_time_forward_only,
+    a_meter_exchange_takes_the_old_meter_out_and_installs_the_new_once,
     rows_of_another_utility_are_refused_in_bulk_inserts,
     order_numbers_increase_per_utility,
     duplicate_order_id_is_a_conflict,

@@ -237,3 +237,168 @@ pub(super) async fn rows_of_another_utility_are_refused_in_bulk_inserts(store: A
         .expect("search");
     assert_eq!(none.total, 0, "nothing of the refused batch was written");
 }
+
+pub(super) async fn a_served_notice_moves_the_notice_time_forward_only(store: Arc<dyn Store>) {
+    let a = utility(&store, "a").await;
+    let p = premise(a.id, "12 Birch Rd");
+    store
+        .insert_premises(a.id, std::slice::from_ref(&p))
+        .await
+        .expect("premise");
+    let account = Account {
+        id: Uuid::new_v4(),
+        utility_id: a.id,
+        number: "100-4001".into(),
+        premise_id: p.id,
+        customer_name: "K. Lee".into(),
+        status: AccountStatus::Active,
+        balance_cents: 9_000,
+        past_due_cents: 9_000,
+        notice_served_at: None,
+        medical_hold: false,
+        life_support: false,
+        payment_plan: false,
+        as_of: at(1, 6),
+    };
+    store
+        .insert_accounts(a.id, std::slice::from_ref(&account))
+        .await
+        .expect("account");
+    let served = store
+        .record_notice_served(a.id, account.id, at(3, 10))
+        .await
+        .expect("served");
+    assert_eq!(served.notice_served_at, Some(at(3, 10)));
+    assert_eq!(served.past_due_cents, 9_000, "only the notice time changes");
+    assert_eq!(served.as_of, account.as_of);
+    let older = store
+        .record_notice_served(a.id, account.id, at(2, 10))
+        .await
+        .expect("older");
+    assert_eq!(older.notice_served_at, Some(at(3, 10)), "never moves back");
+    let newer = store
+        .record_notice_served(a.id, account.id, at(5, 9))
+        .await
+        .expect("newer");
+    assert_eq!(newer.notice_served_at, Some(at(5, 9)));
+    assert_eq!(
+        store.get_account(a.id, account.id).await.expect("get"),
+        newer
+    );
+    let other = utility(&store, "b").await;
+    assert!(is_not_found(
+        &store
+            .record_notice_served(other.id, account.id, at(6, 9))
+            .await
+    ));
+    assert!(is_not_found(
+        &store
+            .record_notice_served(a.id, Uuid::new_v4(), at(6, 9))
+            .await
+    ));
+}
+
+pub(super) async fn a_meter_exchange_takes_the_old_meter_out_and_installs_the_new_once(
+    store: Arc<dyn Store>,
+) {
+    let a = utility(&store, "a").await;
+    let p = premise(a.id, "3 Ash Ct");
+    let elsewhere = premise(a.id, "4 Ash Ct");
+    store
+        .insert_premises(a.id, &[p.clone(), elsewhere.clone()])
+        .await
+        .expect("premises");
+    let old = meter(a.id, p.id, "OLD-1", 1);
+    let mut stocked = meter(a.id, p.id, "STOCK-1", 1);
+    stocked.premise_id = None;
+    stocked.status = "in_stock".into();
+    let busy = meter(a.id, elsewhere.id, "BUSY-1", 1);
+    store
+        .insert_meters(a.id, &[old.clone(), stocked.clone(), busy.clone()])
+        .await
+        .expect("meters");
+    let exchange_to = |serial: &str| {
+        let mut new = meter(a.id, p.id, serial, 1);
+        new.installed_at = Some(at(4, 11));
+        new.registers[0].last_read = Some("00000.2".into());
+        new.registers[0].last_read_at = Some(at(4, 11));
+        new.registers[0].low_limit = None;
+        new.registers[0].high_limit = None;
+        MeterExchange {
+            old_meter: old.id,
+            final_reads: vec![MeterRead {
+                meter_id: old.id,
+                register: 1,
+                value: "01250.0".into(),
+                read_at: at(4, 11),
+                kind: ReadKind::Actual,
+            }],
+            new_meter: new,
+        }
+    };
+
+    // A serial installed at another premise is refused, and nothing changes.
+    let refused = store
+        .record_meter_exchange(a.id, &exchange_to("BUSY-1"))
+        .await;
+    assert!(is_conflict(&refused), "{refused:?}");
+    assert_eq!(store.get_meter(a.id, old.id).await.expect("old"), old);
+
+    // A meter in stock moves to the premise with the new registers.
+    let exchange = exchange_to("STOCK-1");
+    let installed = store
+        .record_meter_exchange(a.id, &exchange)
+        .await
+        .expect("exchanged");
+    assert_eq!(installed.id, stocked.id, "the stock record is reused");
+    assert_eq!(installed.premise_id, Some(p.id));
+    assert_eq!(installed.status, "active");
+    assert_eq!(installed.installed_at, Some(at(4, 11)));
+    assert_eq!(installed.registers, exchange.new_meter.registers);
+    let removed = store.get_meter(a.id, old.id).await.expect("old");
+    assert_eq!(removed.status, "removed");
+    assert_eq!(removed.premise_id, None);
+    assert_eq!(removed.registers[0].last_read.as_deref(), Some("01250.0"));
+    assert_eq!(
+        store
+            .meters_for_premise(a.id, p.id)
+            .await
+            .expect("at premise"),
+        vec![installed.clone()]
+    );
+    let history = store.meter_reads(a.id, old.id).await.expect("history");
+    assert_eq!(history, exchange.final_reads);
+
+    // The same exchange again (a device re-sending it) changes nothing.
+    let again = store
+        .record_meter_exchange(a.id, &exchange)
+        .await
+        .expect("again");
+    assert_eq!(again, installed);
+    assert_eq!(
+        store.meter_reads(a.id, old.id).await.expect("history"),
+        history
+    );
+
+    // A serial nobody has yet is inserted.
+    let mut fresh = exchange_to("NEW-9");
+    fresh.old_meter = installed.id;
+    fresh.final_reads[0].meter_id = installed.id;
+    let inserted = store
+        .record_meter_exchange(a.id, &fresh)
+        .await
+        .expect("inserted");
+    assert_eq!(inserted.id, fresh.new_meter.id);
+    assert_eq!(inserted.serial, "NEW-9");
+    assert!(is_not_found(
+        &store
+            .record_meter_exchange(
+                a.id,
+                &MeterExchange {
+                    old_meter: Uuid::new_v4(),
+                    ..exchange_to("NEW-10")
+                }
+            )
+            .await
+    ));
+}

@@ -22,10 +22,11 @@ mod tokens;
 use super::{Backend, Db};
 use crate::store::{
     Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, HiddenRegister,
-    LoggedChange, Meter, MeterRead, NewDevice, NewOrder, NewPayment, NewRefreshToken, NewUser,
-    NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page, PageRequest, Premise,
-    QuarantinedChange, ReReadOutcome, RefreshToken, Registration, Rotation, Route, SigningKey,
-    Store, StoreResult, StoredOrder, StoredReference, UploadedOrder, User, Utility, UtilityId,
+    LoggedChange, Meter, MeterExchange, MeterRead, NewDevice, NewOrder, NewPayment,
+    NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page,
+    PageRequest, Premise, QuarantinedChange, ReReadOutcome, RefreshToken, Registration, Rotation,
+    Route, SigningKey, Store, StoreResult, StoredOrder, StoredReference, UploadedOrder, User,
+    Utility, UtilityId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -165,6 +166,29 @@ impl Store for Backend {
 
     async fn get_account(&self, utility: UtilityId, id: Uuid) -> StoreResult<Account> {
         network::get_account(self.reader(), utility, id).await
+    }
+
+    async fn record_meter_exchange(
+        &self,
+        utility: UtilityId,
+        exchange: &MeterExchange,
+    ) -> StoreResult<Meter> {
+        let mut tx = self.begin_write().await?;
+        let installed = network::record_meter_exchange(&mut tx, utility, exchange).await?;
+        tx.commit().await?;
+        network::get_meter(self.reader(), utility, installed).await
+    }
+
+    async fn record_notice_served(
+        &self,
+        utility: UtilityId,
+        account: Uuid,
+        served_at: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        let mut tx = self.begin_write().await?;
+        let account = network::record_notice_served(&mut tx, utility, account, served_at).await?;
+        tx.commit().await?;
+        Ok(account)
     }
 
     async fn accounts_for_premise(

@@ -6,10 +6,10 @@ use super::rows::{
 };
 use super::{Conn, Db};
 use crate::store::{
-    Account, Meter, MeterRead, MeterRegister, Page, PageRequest, Premise, ReadKind, Route,
-    StoreError, StoreResult, UtilityId,
+    Account, Meter, MeterExchange, MeterRead, MeterRegister, Page, PageRequest, Premise, ReadKind,
+    Route, StoreError, StoreResult, UtilityId,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use fieldline_core::model::AccountStatus;
 use sqlx::{AssertSqlSafe, Pool, QueryBuilder, Row};
 use std::collections::HashMap;
@@ -275,6 +275,33 @@ pub(super) async fn get_account(
     one(pool, "accounts", ACCOUNT_COLS, "id", utility, id, account).await
 }
 
+pub(super) async fn record_notice_served(
+    conn: &mut Conn,
+    utility: UtilityId,
+    id: Uuid,
+    served_at: DateTime<Utc>,
+) -> StoreResult<Account> {
+    // One statement: never moves the time back, and leaves the balance a concurrent payment
+    // may be changing alone.
+    sqlx::query(
+        "UPDATE accounts SET notice_served_at = $1 WHERE utility_id = $2 AND id = $3 \
+         AND (notice_served_at IS NULL OR notice_served_at < $1)",
+    )
+    .bind(millis(served_at))
+    .bind(utility.0)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE utility_id = $1 AND id = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(utility.0)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    account(&row)
+}
+
 pub(super) async fn accounts_for_premise(
     pool: &Pool<Db>,
     utility: UtilityId,
@@ -323,6 +350,11 @@ pub(super) async fn insert_meters(
             .await
             .map_err(|e| StoreError::classify(e, "meter"))?;
     }
+    insert_registers(conn, utility, rows).await
+}
+
+/// Inserts the registers of `rows` (meters already stored).
+async fn insert_registers(conn: &mut Conn, utility: UtilityId, rows: &[Meter]) -> StoreResult<()> {
     let registers: Vec<(Uuid, &MeterRegister)> = rows
         .iter()
         .flat_map(|m| m.registers.iter().map(move |r| (m.id, r)))
@@ -349,6 +381,110 @@ pub(super) async fn insert_meters(
             .map_err(|e| StoreError::classify(e, "meter register"))?;
     }
     Ok(())
+}
+
+pub(super) async fn record_meter_exchange(
+    conn: &mut Conn,
+    utility: UtilityId,
+    exchange: &MeterExchange,
+) -> StoreResult<Uuid> {
+    let new = &exchange.new_meter;
+    same_utility(utility, new.utility_id, "meter")?;
+    let Some(premise) = new.premise_id else {
+        return Err(StoreError::Invalid(format!(
+            "meter {} is installed nowhere",
+            new.serial
+        )));
+    };
+    let by_id = format!("SELECT {METER_COLS} FROM meters WHERE utility_id = $1 AND id = $2");
+    let old = sqlx::query(AssertSqlSafe(by_id))
+        .bind(utility.0)
+        .bind(exchange.old_meter)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let old = meter(&old)?;
+
+    // The new meter first: refusing it leaves the old one in place.
+    let by_serial =
+        format!("SELECT {METER_COLS} FROM meters WHERE utility_id = $1 AND serial = $2");
+    let existing = sqlx::query(AssertSqlSafe(by_serial))
+        .bind(utility.0)
+        .bind(new.serial.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| meter(&row))
+        .transpose()?;
+    let installed = match existing {
+        Some(m) if m.premise_id == Some(premise) => m.id,
+        Some(m) if m.premise_id.is_some() => {
+            return Err(StoreError::Conflict(format!(
+                "meter {} is installed at another premise",
+                m.serial
+            )));
+        }
+        Some(m) => {
+            sqlx::query(
+                "UPDATE meters SET premise_id = $1, size = $2, location_code = $3, \
+                 status = $4, installed_at = $5 WHERE utility_id = $6 AND id = $7",
+            )
+            .bind(premise)
+            .bind(new.size.as_str())
+            .bind(new.location_code.as_deref())
+            .bind(new.status.as_str())
+            .bind(opt_millis(new.installed_at))
+            .bind(utility.0)
+            .bind(m.id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM meter_registers WHERE utility_id = $1 AND meter_id = $2")
+                .bind(utility.0)
+                .bind(m.id)
+                .execute(&mut *conn)
+                .await?;
+            let moved = Meter {
+                id: m.id,
+                ..new.clone()
+            };
+            insert_registers(conn, utility, std::slice::from_ref(&moved)).await?;
+            m.id
+        }
+        None => {
+            insert_meters(conn, utility, std::slice::from_ref(new)).await?;
+            new.id
+        }
+    };
+
+    if old.status != "removed" || old.premise_id.is_some() {
+        sqlx::query(
+            "UPDATE meters SET status = 'removed', premise_id = NULL \
+             WHERE utility_id = $1 AND id = $2",
+        )
+        .bind(utility.0)
+        .bind(old.id)
+        .execute(&mut *conn)
+        .await?;
+        for read in &exchange.final_reads {
+            if read.meter_id != old.id {
+                return Err(StoreError::Invalid(
+                    "a final read names another meter".into(),
+                ));
+            }
+            sqlx::query(
+                "UPDATE meter_registers SET last_read = $1, last_read_at = $2 \
+                 WHERE utility_id = $3 AND meter_id = $4 AND number = $5",
+            )
+            .bind(read.value.as_str())
+            .bind(millis(read.read_at))
+            .bind(utility.0)
+            .bind(old.id)
+            .bind(i64::from(read.register))
+            .execute(&mut *conn)
+            .await?;
+        }
+        insert_meter_reads(conn, utility, &exchange.final_reads).await?;
+    }
+    Ok(installed)
 }
 
 /// Fills in the registers of `meters` (all of one utility).

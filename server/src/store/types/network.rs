@@ -138,6 +138,20 @@ impl ReadKind {
     }
 }
 
+/// A meter exchange as the crew recorded it, for the meter records: the old meter comes out
+/// with its final reads, the new one goes in at the premise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeterExchange {
+    /// The meter taken out.
+    pub old_meter: Uuid,
+    /// Its final read of each register (actual reads, at the exchange).
+    pub final_reads: Vec<MeterRead>,
+    /// The meter put in, as installed: its premise, status `active`, when, and its registers
+    /// with the initial reads as their last reads. Its id is used only when no meter of the
+    /// utility has its serial yet.
+    pub new_meter: Meter,
+}
+
 /// One historical read of one register.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeterRead {

@@ -44,6 +44,7 @@ impl Fixture {
             sequence: None,
             instructions: None,
             assignee: Some(assignee.to_string()),
+            details: None,
         };
         create_order(
             self.store.as_ref(),
