@@ -326,6 +326,14 @@ pub trait Store: Send + Sync + 'static {
         account: Uuid,
         order_type: fieldline_core::OrderType,
     ) -> StoreResult<Vec<OrderSummary>>;
+    /// The orders assigned to `assignee` whose type is one of `types` and that are still open
+    /// (not completed, not done, cancelled or closed), by number.
+    async fn open_orders_of(
+        &self,
+        utility: UtilityId,
+        assignee: Uuid,
+        types: &[fieldline_core::OrderType],
+    ) -> StoreResult<Vec<OrderSummary>>;
 
     // --- blind re-reads ---
     /// Inserts a re-read order (its document already blind) and the values kept from the

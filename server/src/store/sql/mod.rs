@@ -6,6 +6,7 @@
 //! The parent provides `reader()` (pool for reads), `begin_write()` (a write transaction:
 //! `BEGIN IMMEDIATE` on the single SQLite writer), `run_migrations()` and `NAME`.
 
+mod assigned;
 mod devices;
 mod feed;
 mod follow_ups;
@@ -496,6 +497,15 @@ impl Store for Backend {
         order_type: fieldline_core::OrderType,
     ) -> StoreResult<Vec<OrderSummary>> {
         payments::account_orders(self.reader(), utility, account, order_type).await
+    }
+
+    async fn open_orders_of(
+        &self,
+        utility: UtilityId,
+        assignee: Uuid,
+        types: &[fieldline_core::OrderType],
+    ) -> StoreResult<Vec<OrderSummary>> {
+        assigned::open_orders_of(self.reader(), utility, assignee, types).await
     }
 
     async fn insert_re_read(
