@@ -238,4 +238,5 @@ fn note(doc: &mut WorkOrderDoc, text: &str) {
 mod answers;
 mod follow_ups;
 mod limits;
+mod references;
 mod uploads;
