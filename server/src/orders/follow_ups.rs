@@ -181,11 +181,13 @@ pub async fn create_one(
     Ok(created)
 }
 
-/// Whether a merged order has office work to do once stored: follow-ups to create, or a re-read
-/// to judge. Most orders have none, and skip the pass after the upload.
+/// Whether a merged order has office work to do once stored: follow-ups to create, a re-read
+/// to judge, or installed seals and meters to record (see [`super::equipment`]). Most orders
+/// have none, and skip the pass after the upload.
 pub fn has_office_work(record: &OrderRecord) -> bool {
     record.office.order_type == OrderType::ReRead
         || !fieldline_core::derive(record).follow_ups.is_empty()
+        || !super::equipment::installs(record).is_empty()
 }
 
 /// After a sync batch is stored: creates the follow-ups (and judges the re-reads) of the orders
@@ -210,6 +212,7 @@ pub async fn after_upload(
         };
         created.extend(create_missing(store, utility, *id, number, record, by, now).await?);
         super::re_read::judge(store, utility, *id, number, record, by, now).await?;
+        super::equipment::after_upload(store, utility, *id, record, now).await?;
     }
     for id in unchanged {
         let stored: StoredOrder = match store.get_order(utility, *id).await {
@@ -240,6 +243,7 @@ pub async fn after_upload(
             now,
         )
         .await?;
+        super::equipment::after_upload(store, utility, stored.summary.id, &record, now).await?;
     }
     Ok(created)
 }

@@ -5,6 +5,7 @@
 
 pub mod account_refresh;
 mod create;
+pub mod equipment;
 mod error;
 pub mod follow_ups;
 pub mod payments;

@@ -47,6 +47,10 @@ pub async fn project_with(
     projection
         .exceptions
         .extend(crate::sync::after_merge_exceptions(&record, references));
+    // A seal or meter this order installed that another order installed too.
+    projection
+        .exceptions
+        .extend(super::equipment::exceptions_of(store, utility, &record).await?);
     Ok(projection)
 }
 

@@ -1271,3 +1271,105 @@ async fn a_turn_off_worked_offline_reaches_the_office_completed() {
     inspector.cleanup();
     server.stop().await;
 }
+
+/// The codes of the exceptions an order's row carries, as the office API shows them.
+async fn exception_codes(server: &TestServer, office: &str, order: &str) -> Vec<String> {
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(office))
+        .await
+        .json();
+    shown["projection"]["exceptions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the order's exceptions: {shown}"))
+        .iter()
+        .map(|e| e["code"].as_str().expect("a code").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn one_seal_installed_offline_by_two_crews_merges_both_and_flags_both_orders_once() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let mut orders = Vec::new();
+    for crew in ["inspector1", "reader1"] {
+        let (_, meter) = metered_premise(&server, &server.utility).await;
+        let order = create_order(
+            &server,
+            &office,
+            json!({"order_type": "turn_off", "meter_id": meter.id, "assignee": crew}),
+        )
+        .await;
+        let device = Device::sign_in(&server, crew).await;
+        device.sync().await;
+        orders.push((order, device));
+    }
+    // Both crews, offline, lock their valve with the same seal number (one keyed it wrong, or
+    // a seal was handed out twice): each device knows only its own order.
+    for (order, device) in &orders {
+        work(
+            device,
+            order,
+            vec![
+                cap(Capture::Valve {
+                    position: ValvePosition::Off,
+                    point: Some(DisconnectPoint::AngleValve),
+                }),
+                cap(Capture::SealInstalled {
+                    number: "FL000777".into(),
+                }),
+            ],
+        )
+        .await;
+    }
+    for (_, device) in &orders {
+        device.sync().await;
+    }
+    for (order, _) in &orders {
+        let shown = server
+            .get(&format!("/api/v1/orders/{order}"), Some(&office))
+            .await
+            .json();
+        assert!(
+            shown["field"].to_string().contains("FL000777"),
+            "the seal was merged: {shown}"
+        );
+        let codes = exception_codes(&server, &office, order).await;
+        assert_eq!(
+            codes.iter().filter(|c| *c == "seal_in_use").count(),
+            1,
+            "{codes:?}"
+        );
+    }
+    // Syncing again, and more work on one of the orders, raise nothing twice.
+    let (first, first_device) = &orders[0];
+    let id = first.clone();
+    first_device
+        .run(move |c| {
+            c.record(
+                &id,
+                FieldAction::Note {
+                    code: None,
+                    text: "seal checked".into(),
+                },
+            )
+        })
+        .await
+        .expect("note");
+    for _ in 0..2 {
+        for (_, device) in &orders {
+            device.sync().await;
+        }
+    }
+    for (order, _) in &orders {
+        let codes = exception_codes(&server, &office, order).await;
+        assert_eq!(
+            codes.iter().filter(|c| *c == "seal_in_use").count(),
+            1,
+            "{codes:?}"
+        );
+    }
+    for (_, device) in orders {
+        device.cleanup();
+    }
+    server.stop().await;
+}

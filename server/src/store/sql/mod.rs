@@ -8,6 +8,7 @@
 
 mod assigned;
 mod devices;
+mod equipment;
 mod feed;
 mod follow_ups;
 mod network;
@@ -506,6 +507,31 @@ impl Store for Backend {
         types: &[fieldline_core::OrderType],
     ) -> StoreResult<Vec<OrderSummary>> {
         assigned::open_orders_of(self.reader(), utility, assignee, types).await
+    }
+
+    async fn record_installs(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        installs: &[crate::store::Install],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::InstalledElsewhere>> {
+        if installs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let found = equipment::record_installs(&mut tx, utility, order, installs, at).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn installed_elsewhere(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        installs: &[crate::store::Install],
+    ) -> StoreResult<Vec<crate::store::InstalledElsewhere>> {
+        equipment::installed_elsewhere(self.reader(), utility, order, installs).await
     }
 
     async fn insert_re_read(
