@@ -101,6 +101,14 @@ pub const COMPLETED_AFTER_CANCEL: &str = "completed_after_cancel";
 pub const WORKED_AFTER_REASSIGN: &str = "worked_after_reassign";
 /// Merge exception: two completions, neither of which had seen the other.
 pub const DUPLICATE_COMPLETION: &str = "duplicate_completion";
+/// Cross-order exception the server raises: a seal number installed on this order is also
+/// installed on another order of the utility (a device knows only the seals it was told of).
+/// Raised on both orders; never a refusal of the field work.
+pub const SEAL_IN_USE: &str = "seal_in_use";
+/// Cross-order exception the server raises: the new meter an exchange fitted is also recorded
+/// as fitted by another order's exchange (a device knows only the stock it was given). Raised
+/// on both orders; never a refusal of the field work.
+pub const METER_IN_USE: &str = "meter_in_use";
 
 /// Something the office must review: a merge exception or a flag a rule raised.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -15,4 +15,4 @@ pub mod store;
 pub mod sync;
 
 pub use config::Config;
-pub use http::{AppState, app, serve};
+pub use http::{AppState, ServerClock, app, serve};

@@ -17,7 +17,7 @@ use fieldline_core::model::Role;
 use fieldline_server::config::{Config, PasswordHashConfig};
 use fieldline_server::store::testing::{TestDbGuard, fresh_test_store, postgres_test_url};
 use fieldline_server::store::{NewUser, NewUtility, Store, User, Utility};
-use fieldline_server::{AppState, serve};
+use fieldline_server::{AppState, ServerClock, serve};
 use serde_json::Value;
 use std::io::Write;
 use std::sync::Arc;
@@ -48,6 +48,9 @@ pub struct TestOptions {
     pub login_rate_limit: u32,
     /// Largest request body, bytes.
     pub body_limit_bytes: usize,
+    /// The server's business clock (receipt times, snapshots); the wall clock when `None`.
+    /// Tests that pin a device's clock pin this one to the same day.
+    pub clock: Option<ServerClock>,
 }
 
 impl Default for TestOptions {
@@ -56,6 +59,7 @@ impl Default for TestOptions {
         TestOptions {
             login_rate_limit: 0,
             body_limit_bytes: config.body_limit_bytes,
+            clock: None,
         }
     }
 }
@@ -143,6 +147,10 @@ impl TestServer {
         let state = AppState::new(Arc::clone(&store), config)
             .await
             .unwrap_or_else(|e| panic!("cannot build the server state: {e}"));
+        let state = match options.clock {
+            Some(clock) => state.with_clock(clock),
+            None => state,
+        };
         let utility = create_utility(store.as_ref(), UTILITY_A).await;
         for (username, role) in USERS {
             create_user(store.as_ref(), &utility, username, *role).await;

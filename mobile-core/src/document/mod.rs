@@ -16,6 +16,7 @@
 
 mod causality;
 mod json;
+mod office_data;
 mod read;
 pub mod trust;
 
@@ -33,6 +34,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 pub use automerge;
+pub use office_data::REFRESH_ACCOUNT;
 
 /// The document schema version this build writes. Schemas only grow (new optional fields).
 pub const SCHEMA_VERSION: u64 = 1;

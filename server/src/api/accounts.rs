@@ -11,7 +11,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use chrono::Utc;
 use fieldline_core::Role;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -90,7 +89,7 @@ pub async fn post_payment(
         account_id,
         body,
         &reference,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     state

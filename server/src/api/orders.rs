@@ -313,7 +313,7 @@ pub async fn create_order(
         auth.utility_id,
         &by,
         request,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     state
@@ -486,7 +486,7 @@ async fn office_action(
         &by,
         stored.summary.id,
         action,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     // After the commit: the old assignee learns of a revocation, the new one of the order.

@@ -11,7 +11,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -69,9 +68,14 @@ pub async fn create_re_read(
 ) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
     auth.require_office()?;
     let by = state.store.get_user(auth.utility_id, auth.user_id).await?;
-    let detail =
-        re_read::create_re_read(state.store.as_ref(), auth.utility_id, &by, body, Utc::now())
-            .await?;
+    let detail = re_read::create_re_read(
+        state.store.as_ref(),
+        auth.utility_id,
+        &by,
+        body,
+        state.now(),
+    )
+    .await?;
     state
         .push
         .poke_for_changes(

@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
 use fieldline_core::Role;
 use fieldline_core::reference::ReferenceData;
 
@@ -78,6 +77,13 @@ pub async fn put_reference(
     auth.require(&[Role::Admin])?;
     let by = state.store.get_user(auth.utility_id, auth.user_id).await?;
     Ok(Json(
-        reference::publish(state.store.as_ref(), auth.utility_id, &by, body, Utc::now()).await?,
+        reference::publish(
+            state.store.as_ref(),
+            auth.utility_id,
+            &by,
+            body,
+            state.now(),
+        )
+        .await?,
     ))
 }

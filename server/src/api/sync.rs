@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use chrono::Utc;
 use fieldline_core::sync::wire::{CONTENT_TYPE, encode_response};
 
 /// Routes of this module.
@@ -145,7 +144,7 @@ pub async fn sync(
         auth.utility_id,
         auth.user_id,
         &frame,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     // Other devices whose orders this upload changed (the new crew after a reassignment gets the

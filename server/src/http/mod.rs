@@ -1,11 +1,13 @@
 //! The HTTP server as functions: [`app`] builds the router over an [`AppState`], [`serve`] runs it
 //! on a listener the caller bound (tests bind `127.0.0.1:0`) until `shutdown` resolves.
 
+mod clock;
 mod error;
 mod extract;
 mod middleware;
 mod state;
 
+pub use clock::ServerClock;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{ClientIp, Json, Path, Query};
 pub use state::{AppState, StateError};

@@ -1,6 +1,7 @@
 //! `AppState`: what every handler can reach (store, configuration, token keys, metrics, sign-in
 //! limiter, poke hub). Cheap to clone: everything is behind an `Arc`.
 
+use super::ServerClock;
 use crate::auth::password::{PasswordError, hash_password};
 use crate::auth::{LoginLimiter, TokenKeys, keys::KeyError};
 use crate::config::Config;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub dummy_password_hash: Arc<str>,
     /// The poke hub of the WebSocket channel (cross-instance on PostgreSQL).
     pub push: Arc<Push>,
+    /// Business time (see [`ServerClock`]): the wall clock unless a test pinned it.
+    pub clock: ServerClock,
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,6 +52,17 @@ pub enum StateError {
 }
 
 impl AppState {
+    /// The same state reading business time from `clock` (tests pin it).
+    pub fn with_clock(mut self, clock: ServerClock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Business time now (see [`ServerClock`]).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     /// Builds the state over a migrated store: loads (or creates) the signing keys.
     pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<AppState, StateError> {
         let tokens = TokenKeys::load(Arc::clone(&store), config.token.clone()).await?;
@@ -76,6 +90,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             dummy_password_hash: Arc::from(dummy),
             push,
+            clock: ServerClock::system(),
         })
     }
 }

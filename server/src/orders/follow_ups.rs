@@ -182,13 +182,15 @@ pub async fn create_one(
 }
 
 /// Whether a merged order has office work to do once stored: follow-ups to create, a re-read
-/// to judge, a served disconnect notice to record on its account, or a meter exchange to record
-/// in the meter records. Most orders have none, and skip the pass after the upload.
+/// to judge, a served disconnect notice to record on its account, a meter exchange to record
+/// in the meter records, or installed seals and meters to record (see [`super::equipment`]).
+/// Most orders have none, and skip the pass after the upload.
 pub fn has_office_work(record: &OrderRecord) -> bool {
     record.office.order_type == OrderType::ReRead
         || super::notices::served_at(record).is_some()
         || super::exchanges::recorded(record).is_some()
         || !fieldline_core::derive(record).follow_ups.is_empty()
+        || !super::equipment::installs(record).is_empty()
 }
 
 /// After a sync batch is stored: creates the follow-ups (judges the re-reads, records served
@@ -216,6 +218,7 @@ pub async fn after_upload(
         super::re_read::judge(store, utility, *id, number, record, by, now).await?;
         super::notices::record_served(store, utility, record, now).await?;
         super::exchanges::record_exchange(store, utility, record, now).await?;
+        super::equipment::after_upload(store, utility, *id, record, now).await?;
     }
     for id in unchanged {
         let stored: StoredOrder = match store.get_order(utility, *id).await {
@@ -248,6 +251,7 @@ pub async fn after_upload(
         .await?;
         super::notices::record_served(store, utility, &record, now).await?;
         super::exchanges::record_exchange(store, utility, &record, now).await?;
+        super::equipment::after_upload(store, utility, stored.summary.id, &record, now).await?;
     }
     Ok(created)
 }

@@ -3,8 +3,10 @@
 //! re-derive the projection and store document, projection and change log in one transaction,
 //! retrying when another writer got there first.
 
+pub mod account_refresh;
 mod create;
 mod details;
+pub mod equipment;
 mod error;
 pub mod exchanges;
 pub mod follow_ups;
@@ -22,7 +24,7 @@ pub use create::{
 };
 pub use details::{OrderDetailsRequest, order_details};
 pub use error::OrderError;
-pub use projection::{project, projection_of, to_utc};
+pub use projection::{project, project_with, projection_of, to_utc};
 pub use seed::{PreparedOrder, insert_prepared};
 
 use crate::store::{NewChange, OrderSummary, OrderUpdate, Store, StoredOrder, User, UtilityId};
@@ -122,6 +124,7 @@ pub async fn apply_office_action_traced(
     if let OfficeAction::Assign { assignee, .. } = &action {
         assignable_user(store, utility, assignee).await?;
     }
+    let references = crate::reference::all_versions(store, utility).await?;
     for _ in 0..MAX_ATTEMPTS {
         let stored = store.get_order(utility, id).await?;
         let mut doc = WorkOrderDoc::load(&stored.doc)?;
@@ -136,7 +139,7 @@ pub async fn apply_office_action_traced(
             Timestamp(now.timestamp_millis()),
         )?;
         let changes = office_changes(&doc.change_infos(&before), by, now);
-        let projection = project(store, utility, &doc).await?;
+        let projection = project_with(store, utility, &doc, &references).await?;
         let assignees = (
             stored.summary.projection.assignee_id,
             projection.assignee_id,

@@ -4,15 +4,31 @@
 use super::OrderError;
 use crate::store::{OrderProjection, Store, StoreError, UtilityId};
 use chrono::{DateTime, Utc};
+use fieldline_core::reference::ReferenceSet;
 use fieldline_core::{Derived, OfficeData, Timestamp, WorkOrderDoc};
 use uuid::Uuid;
 
 /// Derives the projection of `doc` (status, assignee, exceptions and the dispatch columns),
-/// looking up the assignee's and route's ids in the store.
+/// looking up the assignee's and route's ids in the store, and judging `rule_after_merge`
+/// under the utility's published reference versions (read here; see [`project_with`]).
 pub async fn project(
     store: &dyn Store,
     utility: UtilityId,
     doc: &WorkOrderDoc,
+) -> Result<OrderProjection, OrderError> {
+    let references = crate::reference::all_versions(store, utility).await?;
+    project_with(store, utility, doc, &references).await
+}
+
+/// [`project`] under `references`, the utility's published reference versions the caller
+/// already holds: each field entry's `rule_after_merge` is judged under the version it
+/// recorded, so an entry made under a newer list than the built-in one (a new skip code) is
+/// not mistaken for a conflict.
+pub async fn project_with(
+    store: &dyn Store,
+    utility: UtilityId,
+    doc: &WorkOrderDoc,
+    references: &ReferenceSet,
 ) -> Result<OrderProjection, OrderError> {
     let record = doc.record()?;
     let derived = fieldline_core::derive(&record);
@@ -30,7 +46,11 @@ pub async fn project(
     // Work that held as its device saw the order but fails a rule merged (trusted merge).
     projection
         .exceptions
-        .extend(crate::sync::after_merge_exceptions(&record));
+        .extend(crate::sync::after_merge_exceptions(&record, references));
+    // A seal or meter this order installed that another order installed too.
+    projection
+        .exceptions
+        .extend(super::equipment::exceptions_of(store, utility, &record).await?);
     Ok(projection)
 }
 

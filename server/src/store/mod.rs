@@ -348,6 +348,35 @@ pub trait Store: Send + Sync + 'static {
         account: Uuid,
         order_type: fieldline_core::OrderType,
     ) -> StoreResult<Vec<OrderSummary>>;
+    /// The orders assigned to `assignee` whose type is one of `types` and that are still open
+    /// (not completed, not done, cancelled or closed), by number.
+    async fn open_orders_of(
+        &self,
+        utility: UtilityId,
+        assignee: Uuid,
+        types: &[fieldline_core::OrderType],
+    ) -> StoreResult<Vec<OrderSummary>>;
+
+    // --- installed seals and meters ---
+    /// In one transaction: records the seals and meters `order`'s field entries installed (each
+    /// `(number, order, entry)` once: recording it again is a no-op) and returns the installs
+    /// of the same numbers on other orders of the utility. A concurrent install of one of the
+    /// numbers on another order either sees this one or is seen by it.
+    async fn record_installs(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        installs: &[Install],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<InstalledElsewhere>>;
+    /// The recorded installs of the numbers of `installs` on orders other than `order`, by kind,
+    /// number and order number.
+    async fn installed_elsewhere(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        installs: &[Install],
+    ) -> StoreResult<Vec<InstalledElsewhere>>;
 
     // --- blind re-reads ---
     /// Inserts a re-read order (its document already blind) and the values kept from the

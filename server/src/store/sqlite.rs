@@ -134,6 +134,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0006_workflows.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            7,
+            "installed_equipment".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0007_installed_equipment.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -158,6 +158,16 @@ pub async fn sync(s: &Session<'_>, request: &SyncRequest) -> Result<Synced, Sync
     let span = tracing::info_span!("sync", device_id = %s.device.id);
     async {
         let uploaded = upload::apply(s, &request.uploads).await?;
+        // Before the answer reads the feed: a snapshot refreshed now reaches the device in this
+        // very answer (a crew told to sync before cutting can cut right after).
+        crate::orders::account_refresh::refresh_for_sync(
+            s.store,
+            s.utility,
+            s.user.id,
+            &s.references,
+            s.now,
+        )
+        .await?;
         let mut response = answer::answer(s, request.cursor, &request.holdings, &uploaded).await?;
         response.acked = uploaded.acked;
         response.rejected = uploaded.rejected;

@@ -8,12 +8,15 @@ use super::SyncError;
 use crate::orders::projection_of;
 use crate::store::{OrderProjection, Store, StoreError, UtilityId};
 use fieldline_core::OrderRecord;
+use fieldline_core::reference::ReferenceSet;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Username and route-code lookups of one sync.
+/// Username and route-code lookups of one sync, and the utility's reference versions its
+/// projections judge `rule_after_merge` under.
 #[derive(Debug, Default)]
 pub struct Resolver {
+    references: ReferenceSet,
     users: HashMap<String, Option<Uuid>>,
     routes: HashMap<String, Option<Uuid>>,
     known: HashMap<(Table, Uuid), bool>,
@@ -28,6 +31,14 @@ enum Table {
 }
 
 impl Resolver {
+    /// A resolver for one sync whose session holds `references` (every published version).
+    pub fn new(references: ReferenceSet) -> Resolver {
+        Resolver {
+            references,
+            ..Resolver::default()
+        }
+    }
+
     /// The projection of a document already read as `record`. For an order the server already
     /// has, `stored` is its current projection: its premise, account and meter ids were checked
     /// when the order was stored and the field cannot change them, so they are kept without a
@@ -66,7 +77,10 @@ impl Resolver {
         let mut projection = projection_of(&record.office, derived, assignee_id, route_id);
         projection
             .exceptions
-            .extend(super::trust::after_merge_exceptions(record));
+            .extend(super::trust::after_merge_exceptions(
+                record,
+                &self.references,
+            ));
         if let Some(stored) = stored {
             projection.premise_id = stored.premise_id;
             projection.account_id = stored.account_id;

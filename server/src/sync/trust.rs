@@ -15,21 +15,18 @@ use fieldline_core::reference::ReferenceSet;
 use fieldline_core::sync::{DocSnapshot, Rejection};
 use fieldline_core::{OrderRecord, WorkOrderDoc};
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 use uuid::Uuid;
-
-/// The reference data projections judge `rule_after_merge` exceptions under: the built-in
-/// default (projections are pure and have no store at hand; uploads judge each entry under the
-/// version it recorded, see [`Session::references`]).
-static REFERENCE: LazyLock<ReferenceSet> = LazyLock::new(ReferenceSet::default);
 
 /// The `rule_after_merge` exceptions of an order (see
 /// [`trust::after_merge_exceptions`]): every projection of an order adds them, so the office sees
-/// work that held as the device saw it but conflicts with what it had not seen.
+/// work that held as the device saw it but conflicts with what it had not seen. `references` are
+/// the utility's published versions (`reference::all_versions`): each entry is judged under the
+/// version it recorded, as the upload judged it.
 pub fn after_merge_exceptions(
     record: &fieldline_core::OrderRecord,
+    references: &ReferenceSet,
 ) -> Vec<fieldline_core::OrderException> {
-    trust::after_merge_exceptions(record, &REFERENCE)
+    trust::after_merge_exceptions(record, references)
 }
 
 /// Refusal codes that come from a broken or hostile client: the change is quarantined and the

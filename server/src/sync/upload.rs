@@ -76,7 +76,7 @@ pub async fn apply(s: &Session<'_>, uploads: &[DocChanges]) -> Result<Uploaded, 
         .into_iter()
         .map(|b| b.actor)
         .collect();
-    let mut resolver = Resolver::default();
+    let mut resolver = Resolver::new(s.references.clone());
     let mut details = super::trust::Details::new();
     // Each order's merge, by the version it was merged into: after a conflict only the orders
     // that moved are merged again.

@@ -9,11 +9,13 @@ use fieldline_core::{
     MeterCondition, PhotoKind, PhotoRef, ReadMethod, ReadingInput, Recommendation, Role,
     SealCondition, Status, ValvePosition,
 };
+use fieldline_server::ServerClock;
 use fieldline_server::store::{Account, Meter};
-use fieldline_tests::{PASSWORD, TestServer};
+use fieldline_tests::{PASSWORD, TestOptions, TestServer};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use uuid::Uuid;
 
 /// A handheld: a `FieldClient` on its own directory, called off the async runtime.
@@ -461,19 +463,76 @@ fn photo(kind: PhotoKind) -> PhotoRef {
     }
 }
 
+/// One clock for the server and a handheld in a story that spans a night: both read the same
+/// instant, which the test moves forward.
+#[derive(Clone)]
+struct StoryClock(Arc<AtomicI64>);
+
+impl StoryClock {
+    fn at(ms: i64) -> StoryClock {
+        StoryClock(Arc::new(AtomicI64::new(ms)))
+    }
+
+    fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
+
+    fn server(&self) -> ServerClock {
+        let now = Arc::clone(&self.0);
+        ServerClock::from_fn(move || {
+            chrono::DateTime::from_timestamp_millis(now.load(Ordering::SeqCst))
+                .expect("a valid time")
+        })
+    }
+}
+
+impl Clock for StoryClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// An order's audit trail, as the office reads it.
+async fn history(server: &TestServer, office: &str, order: &str) -> Value {
+    server
+        .get(&format!("/api/v1/orders/{order}/history"), Some(office))
+        .await
+        .json()
+}
+
+/// The valve-off capture of a cut at the curb stop.
+fn valve_off() -> FieldAction {
+    FieldAction::Capture {
+        capture: Capture::Valve {
+            position: ValvePosition::Off,
+            point: Some(DisconnectPoint::CurbStop),
+        },
+        photos: vec![],
+        note: None,
+    }
+}
+
 #[tokio::test]
-async fn a_device_holding_a_stale_account_snapshot_refuses_the_cut_and_uploads_none() {
-    let server = TestServer::start().await;
+async fn a_stale_account_snapshot_refuses_the_cut_offline_and_the_next_sync_refreshes_it() {
+    const HOUR_MS: i64 = 3_600_000;
+    // Sunday evening: the crew syncs its Monday work before going home.
+    let evening = MONDAY_MORNING_MS - 13 * HOUR_MS;
+    let clock = StoryClock::at(evening);
+    let server = TestServer::start_with(TestOptions {
+        clock: Some(clock.server()),
+        ..TestOptions::default()
+    })
+    .await;
     let office = server.login("dispatcher", PASSWORD).await;
     let (_, meter) = metered_premise(&server, &server.utility).await;
-    // Billing last refreshed the account 13 hours before the crew arrives (the policy allows 12).
-    let snapshot_at = chrono::DateTime::from_timestamp_millis(MONDAY_MORNING_MS - 13 * 3_600_000)
-        .expect("a valid time");
+    // Billing loaded the account an hour before dispatch.
+    let loaded_at =
+        chrono::DateTime::from_timestamp_millis(evening - HOUR_MS).expect("a valid time");
     let mut owing = account_at(&server, &meter, AccountStatus::Active, 20_000).await;
     owing.id = Uuid::new_v4();
     owing.number = format!("{}-2", owing.number);
-    owing.as_of = snapshot_at;
-    owing.notice_served_at = Some(snapshot_at - Duration::days(20));
+    owing.as_of = loaded_at;
+    owing.notice_served_at = Some(loaded_at - Duration::days(20));
     server
         .store()
         .insert_accounts(server.utility.id, std::slice::from_ref(&owing))
@@ -489,11 +548,12 @@ async fn a_device_holding_a_stale_account_snapshot_refuses_the_cut_and_uploads_n
     let url = server.base_url.clone();
     let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
     let device_dir = dir.clone();
+    let device_clock = clock.clone();
     let client = tokio::task::spawn_blocking(move || {
         let client = FieldClient::open(&device_dir)
             .expect("open the device store")
             .with_platform(Platform {
-                clock: Arc::new(FixedClock(MONDAY_MORNING_MS)),
+                clock: Arc::new(device_clock),
                 ..Platform::default()
             });
         client
@@ -508,21 +568,27 @@ async fn a_device_holding_a_stale_account_snapshot_refuses_the_cut_and_uploads_n
         dir,
     };
     inspector.sync().await;
+    let refreshes = |history: &Value| {
+        history
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|c| c["summary"] == "office:account")
+            .count()
+    };
+    assert_eq!(
+        refreshes(&history(&server, &office, &order).await),
+        0,
+        "an hour-old snapshot that says what the account says is not rewritten"
+    );
+
+    // Monday morning, offline: the snapshot is 14 hours old (the policy allows 12).
+    clock.set(MONDAY_MORNING_MS);
     let id = order.clone();
     let refused = inspector
         .run(move |c| {
             c.start(&id)?;
-            c.record(
-                &id,
-                FieldAction::Capture {
-                    capture: Capture::Valve {
-                        position: ValvePosition::Off,
-                        point: Some(DisconnectPoint::CurbStop),
-                    },
-                    photos: vec![],
-                    note: None,
-                },
-            )
+            c.record(&id, valve_off())
         })
         .await;
     match refused {
@@ -532,16 +598,46 @@ async fn a_device_holding_a_stale_account_snapshot_refuses_the_cut_and_uploads_n
         }
         other => panic!("the cut must be refused on a stale snapshot, got {other:?}"),
     }
+
+    // The crew syncs as told: the same answer brings the account as the server holds it now.
     inspector.sync().await;
+    let id = order.clone();
+    inspector
+        .run(move |c| c.record(&id, valve_off()))
+        .await
+        .expect("the cut is allowed on the refreshed snapshot");
+    inspector.sync().await;
+
     let shown = server
         .get(&format!("/api/v1/orders/{order}"), Some(&office))
         .await
         .json();
     assert_eq!(shown["derived"]["status"], "in_progress", "{shown}");
+    assert_eq!(
+        shown["office"]["account"]["as_of"],
+        json!(MONDAY_MORNING_MS),
+        "the snapshot is the server's reading of the account at the sync: {shown}"
+    );
     let field = shown["field"].to_string();
     assert!(
-        !field.contains("valve"),
-        "no cut reached the server: {field}"
+        field.contains("valve"),
+        "the cut reached the office: {field}"
+    );
+    let trail = history(&server, &office, &order).await;
+    assert_eq!(
+        refreshes(&trail),
+        1,
+        "one refresh, however often the device syncs: {trail}"
+    );
+    let version = shown["version"].clone();
+    inspector.sync().await;
+    let again = server
+        .get(&format!("/api/v1/orders/{order}"), Some(&office))
+        .await
+        .json();
+    assert_eq!(
+        again["version"], version,
+        "a sync with nothing new writes nothing"
     );
     inspector.cleanup();
     server.stop().await;
@@ -1173,5 +1269,107 @@ async fn a_turn_off_worked_offline_reaches_the_office_completed() {
     assert_eq!(shown["field"].as_array().map(Vec::len), Some(6));
     assert_eq!(follow_ups_of(&server, &office, &order).await, vec![]);
     inspector.cleanup();
+    server.stop().await;
+}
+
+/// The codes of the exceptions an order's row carries, as the office API shows them.
+async fn exception_codes(server: &TestServer, office: &str, order: &str) -> Vec<String> {
+    let shown = server
+        .get(&format!("/api/v1/orders/{order}"), Some(office))
+        .await
+        .json();
+    shown["projection"]["exceptions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the order's exceptions: {shown}"))
+        .iter()
+        .map(|e| e["code"].as_str().expect("a code").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn one_seal_installed_offline_by_two_crews_merges_both_and_flags_both_orders_once() {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let mut orders = Vec::new();
+    for crew in ["inspector1", "reader1"] {
+        let (_, meter) = metered_premise(&server, &server.utility).await;
+        let order = create_order(
+            &server,
+            &office,
+            json!({"order_type": "turn_off", "meter_id": meter.id, "assignee": crew}),
+        )
+        .await;
+        let device = Device::sign_in(&server, crew).await;
+        device.sync().await;
+        orders.push((order, device));
+    }
+    // Both crews, offline, lock their valve with the same seal number (one keyed it wrong, or
+    // a seal was handed out twice): each device knows only its own order.
+    for (order, device) in &orders {
+        work(
+            device,
+            order,
+            vec![
+                cap(Capture::Valve {
+                    position: ValvePosition::Off,
+                    point: Some(DisconnectPoint::AngleValve),
+                }),
+                cap(Capture::SealInstalled {
+                    number: "FL000777".into(),
+                }),
+            ],
+        )
+        .await;
+    }
+    for (_, device) in &orders {
+        device.sync().await;
+    }
+    for (order, _) in &orders {
+        let shown = server
+            .get(&format!("/api/v1/orders/{order}"), Some(&office))
+            .await
+            .json();
+        assert!(
+            shown["field"].to_string().contains("FL000777"),
+            "the seal was merged: {shown}"
+        );
+        let codes = exception_codes(&server, &office, order).await;
+        assert_eq!(
+            codes.iter().filter(|c| *c == "seal_in_use").count(),
+            1,
+            "{codes:?}"
+        );
+    }
+    // Syncing again, and more work on one of the orders, raise nothing twice.
+    let (first, first_device) = &orders[0];
+    let id = first.clone();
+    first_device
+        .run(move |c| {
+            c.record(
+                &id,
+                FieldAction::Note {
+                    code: None,
+                    text: "seal checked".into(),
+                },
+            )
+        })
+        .await
+        .expect("note");
+    for _ in 0..2 {
+        for (_, device) in &orders {
+            device.sync().await;
+        }
+    }
+    for (order, _) in &orders {
+        let codes = exception_codes(&server, &office, order).await;
+        assert_eq!(
+            codes.iter().filter(|c| *c == "seal_in_use").count(),
+            1,
+            "{codes:?}"
+        );
+    }
+    for (_, device) in orders {
+        device.cleanup();
+    }
     server.stop().await;
 }

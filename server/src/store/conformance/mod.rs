@@ -3,6 +3,7 @@
 //! `FIELDLINE_TEST_POSTGRES_URL` is set (each test in a fresh database, so tests run in
 //! parallel).
 
+mod equipment;
 mod follow_ups;
 mod network;
 mod orders;
@@ -11,6 +12,7 @@ mod sync;
 mod tenancy;
 mod tokens;
 
+use equipment::*;
 use follow_ups::*;
 use network::*;
 use orders::*;
@@ -96,6 +98,9 @@ conformance!(
     concurrent_follow_ups_of_one_entry_create_one_order,
     re_reads_keep_hidden_values_and_their_latest_outcome,
     reference_versions_are_kept_and_the_highest_is_current,
+    installs_are_recorded_once_and_found_on_other_orders,
+    concurrent_installs_of_one_number_see_each_other,
+    open_orders_of_a_user_leave_out_finished_work,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {

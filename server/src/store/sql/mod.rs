@@ -6,7 +6,9 @@
 //! The parent provides `reader()` (pool for reads), `begin_write()` (a write transaction:
 //! `BEGIN IMMEDIATE` on the single SQLite writer), `run_migrations()` and `NAME`.
 
+mod assigned;
 mod devices;
+mod equipment;
 mod feed;
 mod follow_ups;
 mod network;
@@ -520,6 +522,40 @@ impl Store for Backend {
         order_type: fieldline_core::OrderType,
     ) -> StoreResult<Vec<OrderSummary>> {
         payments::account_orders(self.reader(), utility, account, order_type).await
+    }
+
+    async fn open_orders_of(
+        &self,
+        utility: UtilityId,
+        assignee: Uuid,
+        types: &[fieldline_core::OrderType],
+    ) -> StoreResult<Vec<OrderSummary>> {
+        assigned::open_orders_of(self.reader(), utility, assignee, types).await
+    }
+
+    async fn record_installs(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        installs: &[crate::store::Install],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::InstalledElsewhere>> {
+        if installs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let found = equipment::record_installs(&mut tx, utility, order, installs, at).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn installed_elsewhere(
+        &self,
+        utility: UtilityId,
+        order: Uuid,
+        installs: &[crate::store::Install],
+    ) -> StoreResult<Vec<crate::store::InstalledElsewhere>> {
+        equipment::installed_elsewhere(self.reader(), utility, order, installs).await
     }
 
     async fn insert_re_read(

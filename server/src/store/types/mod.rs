@@ -1,6 +1,7 @@
 //! The plain data the [`Store`](super::Store) takes and returns: ids, paging, and one file per
 //! area (tenancy and sign-in, the utility's network of premises and meters, work orders).
 
+mod equipment;
 mod follow_ups;
 mod network;
 mod orders;
@@ -12,6 +13,7 @@ mod sync;
 mod tenancy;
 mod tokens;
 
+pub use equipment::*;
 pub use follow_ups::*;
 pub use network::*;
 pub use orders::*;

@@ -242,4 +242,5 @@ mod follow_ups;
 mod forged;
 mod limits;
 mod rule_orders;
+mod references;
 mod uploads;
