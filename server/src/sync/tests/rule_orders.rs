@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::orders::build_order;
+use crate::store::Account;
 use chrono::DateTime;
 use fieldline_core::document::automerge::transaction::Transactable;
 use fieldline_core::document::automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
@@ -47,9 +48,27 @@ pub(super) async fn site(f: &Fixture) -> Site {
         crate::store::testing::metered_premise(f.store.as_ref(), f.utility)
             .await
             .expect("metered premise");
+    // The account row says what the order's snapshot says (see [`office`]): a sync refreshes
+    // an open disconnect's snapshot from the row, and the tables' cases must stay eligible.
+    let owing = Account {
+        id: Uuid::new_v4(),
+        number: format!("{}-owing", account.number),
+        balance_cents: 12_000,
+        past_due_cents: 10_000,
+        notice_served_at: DateTime::from_timestamp_millis(CREATED.0 - 20 * Timestamp::DAY_MS),
+        medical_hold: false,
+        life_support: false,
+        payment_plan: false,
+        status: AccountStatus::Active,
+        ..account
+    };
+    f.store
+        .insert_accounts(f.utility, std::slice::from_ref(&owing))
+        .await
+        .expect("the owing account");
     Site {
         premise: premise.id,
-        account: account.id,
+        account: owing.id,
         meter: meter.id,
     }
 }
