@@ -13,6 +13,7 @@ mod offline_expiry;
 mod ops;
 mod orders;
 mod push;
+mod push_device;
 mod refresh;
 mod security_matrix;
 mod sync_devices;
