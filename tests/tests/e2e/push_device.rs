@@ -506,3 +506,145 @@ async fn a_device_listening_on_one_instance_gets_an_edit_made_through_another() 
     b.stop().await;
     db.cleanup().await;
 }
+
+/// A child process killed when dropped (also when the test panics).
+struct Child(Option<std::process::Child>);
+
+impl Child {
+    /// Waits for the process to exit by itself.
+    async fn exit_code(&mut self) -> Option<i32> {
+        let mut child = self.0.take().expect("running");
+        let waited = tokio::time::timeout(DUE, async {
+            loop {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return status.code();
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        if waited.is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        waited.expect("the watch process did not exit in time")
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `fieldline device --home HOME watch ARGS...`, its stdout lines collected.
+fn spawn_watch(home: &Path, args: &[&str]) -> (Child, Arc<Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(BIN)
+        .arg("device")
+        .arg("--home")
+        .arg(home)
+        .arg("watch")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run fieldline-e2e device watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            sink.lock().expect("lines").push(line);
+        }
+    });
+    (Child(Some(child)), lines)
+}
+
+async fn wait_for_line(lines: &Arc<Mutex<Vec<String>>>, what: &str, pick: impl Fn(&Value) -> bool) {
+    let found = tokio::time::timeout(DUE, async {
+        loop {
+            let seen = lines.lock().expect("lines").clone();
+            if seen
+                .iter()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .any(|v| pick(&v))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        found.is_ok(),
+        "no {what} line within {DUE:?}: {:?}",
+        lines.lock().expect("lines")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_watch_prints_a_line_per_sync_and_exits_0_on_ctrl_c_or_when_its_time_is_up() {
+    let server = TestServer::start().await;
+    let url = server.base_url.clone();
+    let http = server.client.clone();
+    let dispatcher = server.login("dispatcher", PASSWORD).await;
+    let order = create_read(
+        &url,
+        &http,
+        server.store(),
+        &server.utility,
+        &dispatcher,
+        "reader1",
+    )
+    .await;
+    let home = std::env::temp_dir().join(format!("fieldline-watch-{}", Uuid::new_v4()));
+    let (sign_in_home, sign_in_url) = (home.clone(), url.clone());
+    tokio::task::spawn_blocking(move || {
+        FieldClient::open(&sign_in_home)
+            .and_then(|c| c.sign_in(&sign_in_url, "reader1", PASSWORD, "watching handheld"))
+    })
+    .await
+    .expect("sign-in task")
+    .expect("sign in");
+
+    let (mut watch, lines) = spawn_watch(&home, &["--json"]);
+    wait_for_line(&lines, "connect sync", |v| {
+        v["event"] == "synced" && v["cause"] == "connected" && v["report"]["new_orders"] == 1
+    })
+    .await;
+    office(
+        &url,
+        &http,
+        &dispatcher,
+        format!("/api/v1/orders/{order}/notes"),
+        json!({"text": "gate code 4512"}),
+    )
+    .await;
+    wait_for_line(&lines, "poke sync", |v| {
+        v["cause"] == "poked" && v["report"]["changed_orders"][0] == order.as_str()
+    })
+    .await;
+    let pid = watch.0.as_ref().expect("running").id().to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
+    assert!(signalled.success());
+    assert_eq!(watch.exit_code().await, Some(0), "Ctrl-C is a normal end");
+
+    let (mut timed, _) = spawn_watch(&home, &["--for", "1"]);
+    assert_eq!(
+        timed.exit_code().await,
+        Some(0),
+        "--for elapsed is a normal end"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+    server.stop().await;
+}
