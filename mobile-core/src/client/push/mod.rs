@@ -162,7 +162,8 @@ impl FieldClient {
 }
 
 /// A running listener. [`PushListener::stop`] (or dropping it) stops it and waits for its
-/// threads: at most the end of a sync already under way, else a moment.
+/// threads: a moment, or the end of a sync already under way (the HTTP client's timeout at
+/// worst), or of a TCP connect under way (`connect_timeout` at worst).
 #[must_use = "the listener stops when this handle is dropped"]
 pub struct PushListener {
     shared: Arc<Shared>,
@@ -354,6 +355,7 @@ impl Listen {
         while !self.shared.stopping() {
             let channel = match self.connect() {
                 Ok(channel) => channel,
+                Err(_) if self.shared.stopping() => break,
                 Err(error) if retryable(&error) => {
                     let retry_in = backoff.after_failed_attempt(jitter());
                     self.observer
@@ -429,9 +431,9 @@ impl Listen {
                     }
                     other => other,
                 });
-        if let Err(ClientError::Unauthorized(message)) = &result {
+        if let Err(error @ ClientError::Unauthorized(_)) = &result {
             // As after a refused sync: the tokens are no good; "sign in again" until then.
-            let message = format!("sign in again: {message}");
+            let message = error.to_string();
             let _ = self.client.store.write(|tx| {
                 dao::invalidate_token(tx, account.id)?;
                 dao::set_sync_error(tx, account.id, &message)
