@@ -13,6 +13,7 @@ use crate::capture::ProblemSeverity;
 use crate::error::FieldlineError;
 use crate::observer::{ObserverHandle, OrderObserver, SyncObservers, SyncState, SyncStateObserver};
 use crate::platform::{self, Clock, LocationSource, SecretStore};
+use crate::push::{PushAdapter, PushHandle, PushObserver};
 use crate::requirements::{self, OrderRequirements};
 use crate::types::{
     DeviceStatus, FieldEntry, GpsFix, OrderDetail, OrderSummary, SyncReport, UserAccount,
@@ -22,7 +23,7 @@ use crate::types::{
 /// orders. Everything but `sign_in` and `sync` works offline.
 #[derive(uniffi::Object)]
 pub struct FieldClient {
-    inner: core::FieldClient,
+    inner: Arc<core::FieldClient>,
     sync_observers: Arc<SyncObservers>,
 }
 
@@ -89,7 +90,7 @@ impl FieldClient {
             inner = inner.with_app_version(version);
         }
         Ok(Arc::new(FieldClient {
-            inner,
+            inner: Arc::new(inner),
             sync_observers: Arc::default(),
         }))
     }
@@ -270,6 +271,23 @@ impl FieldClient {
     /// Calls `observer` when a sync starts and ends until the handle is cancelled or dropped.
     pub fn observe_sync_state(&self, observer: Arc<dyn SyncStateObserver>) -> Arc<ObserverHandle> {
         self.sync_observers.subscribe(observer)
+    }
+
+    /// Starts listening for pokes: the device keeps the server's poke channel open and syncs
+    /// by itself when the office changes something for the signed-in user (and on every
+    /// connect), reconnecting with backoff when the network drops. `observer` hears what it
+    /// does; order and sync-state observers hear its syncs as they hear `sync()`. Refused at
+    /// once (`Unauthorized`) when nobody is signed in. Keep the handle: dropping it stops the
+    /// listener.
+    pub fn start_push(&self, observer: Arc<dyn PushObserver>) -> Result<Arc<PushHandle>> {
+        let adapter = PushAdapter {
+            observer,
+            sync_observers: Arc::clone(&self.sync_observers),
+        };
+        let listener = self
+            .inner
+            .listen_with(core::PushSettings::default(), Arc::new(adapter))?;
+        Ok(PushHandle::new(listener))
     }
 
     /// The app version this client reports to the server.

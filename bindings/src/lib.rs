@@ -13,6 +13,7 @@ pub mod client;
 pub mod error;
 pub mod observer;
 pub mod platform;
+pub mod push;
 pub mod requirements;
 pub mod types;
 
@@ -22,6 +23,7 @@ pub use client::FieldClient;
 pub use error::{FailureKind, FieldlineError};
 pub use observer::{ObserverHandle, OrderObserver, SyncState, SyncStateObserver};
 pub use platform::{Clock, LocationSource, SecretStore};
+pub use push::{PushEvent, PushHandle, PushObserver, SyncCause};
 pub use requirements::*;
 pub use types::*;
 

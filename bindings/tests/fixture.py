@@ -123,6 +123,12 @@ class Link:
                 pass
             listener.close()
         for conn in connections:
+            # shutdown first: close() alone leaves the connection up while a pipe thread is
+            # blocked reading it, and a quiet one (the poke channel) would never notice.
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 conn.close()
             except OSError:

@@ -10,7 +10,8 @@ import urllib.request
 
 import fieldline
 from fieldline import (Capture, FieldAction, FieldClient, FieldlineError, OrderStatus, PhotoKind,
-                       PhotoRef, ReadMethod, ReadingInput, Step, SyncState, ValvePosition)
+                       PhotoRef, PushEvent, ReadMethod, ReadingInput, Step, SyncCause, SyncState,
+                       ValvePosition)
 
 WAIT_S = 30
 
@@ -97,6 +98,29 @@ class FixedClock(fieldline.Clock):
 class Here(fieldline.LocationSource):
     def current_fix(self):
         return fieldline.GpsFix(lat=43.02, lon=-108.39, accuracy_m=4.0)
+
+
+class PushEvents(fieldline.PushObserver):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.events = []
+
+    def push_event(self, event):
+        with self.lock:
+            self.events.append(event)
+
+    def count(self, kind, **fields):
+        with self.lock:
+            return sum(1 for e in self.events if isinstance(e, kind)
+                       and all(getattr(e, k) == v for k, v in fields.items()))
+
+    def last(self):
+        with self.lock:
+            return self.events[-1] if self.events else None
+
+
+def note_texts(client, order_id):
+    return [n.text for n in client.order(order_id).office_log if n.action == "note"]
 
 
 class Keychain(fieldline.SecretStore):
@@ -195,6 +219,38 @@ class BindingsTest(unittest.TestCase):
         client.record(order_id, FieldAction.NOTE(code=None, text="left a door hanger"))
         self.assertEqual(dropped.count(), 0, "a dropped handle's observer hears nothing")
         state_handle.cancel()
+
+    def test_the_push_listener_syncs_on_office_changes_and_after_a_lost_link(self):
+        client = self.open_signed_in("push")
+        order_id = self.orders[1]
+        recorder = Recorder()
+        handle = client.observe_orders(recorder)
+        events = PushEvents()
+        push = client.start_push(events)
+        self.assertTrue(push.is_running())
+        wait_for(lambda: events.count(PushEvent.SYNCED, cause=SyncCause.CONNECTED) >= 1,
+                 "the sync on connect")
+
+        # No sync() call from here on: the pokes do it.
+        self.office.note(order_id, "push: ring the bell twice")
+        wait_for(lambda: "push: ring the bell twice" in note_texts(client, order_id),
+                 "the poked sync to bring the note")
+        wait_for(lambda: events.count(PushEvent.SYNCED, cause=SyncCause.POKED) >= 1,
+                 "the poked sync's event")
+        self.assertTrue(recorder.seen(order_id))
+
+        # The link drops; a note made meanwhile arrives once the listener is back.
+        link("down")
+        wait_for(lambda: events.count(PushEvent.DISCONNECTED) >= 1, "the listener to notice")
+        self.office.note(order_id, "push: made while away")
+        link("up")
+        wait_for(lambda: "push: made while away" in note_texts(client, order_id),
+                 "the reconnect's sync to bring the note")
+
+        push.stop()
+        self.assertFalse(push.is_running())
+        self.assertIsInstance(events.last(), PushEvent.STOPPED)
+        handle.cancel()
 
     def test_the_platform_clock_location_and_secret_store_are_used(self):
         keychain = Keychain()

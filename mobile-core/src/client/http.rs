@@ -237,23 +237,30 @@ impl Http {
         if (200..300).contains(&status) {
             return Ok(bytes);
         }
-        let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => (body.error.code, body.error.message),
-            Err(_) => (
-                format!("http_{status}"),
-                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-            ),
-        };
-        let text = format!("{message} ({code})");
-        Err(match status {
-            401 => ClientError::Unauthorized(text),
-            // A revoked device cannot fix this by itself: only a new sign-in (after an admin
-            // lets it back) will do, so it reads as "sign in again"; its work is kept.
-            403 if code == "device_revoked" => ClientError::Unauthorized(text),
-            426 => ClientError::UpdateRequired(text),
-            400..=499 => ClientError::Protocol(format!("the server refused the request: {text}")),
-            _ => ClientError::Network(format!("the server failed (HTTP {status}): {text}")),
-        })
+        Err(refusal(status, &bytes))
+    }
+}
+
+/// The error for a non-2xx answer with `body`: the server's JSON error (code and message) when
+/// it sent one. Shared with the poke channel's handshake (`push/channel.rs`), so both read a
+/// refusal the same way.
+pub(crate) fn refusal(status: u16, body: &[u8]) -> ClientError {
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(body) => (body.error.code, body.error.message),
+        Err(_) => (
+            format!("http_{status}"),
+            String::from_utf8_lossy(body).chars().take(200).collect(),
+        ),
+    };
+    let text = format!("{message} ({code})");
+    match status {
+        401 => ClientError::Unauthorized(text),
+        // A revoked device cannot fix this by itself: only a new sign-in (after an admin
+        // lets it back) will do, so it reads as "sign in again"; its work is kept.
+        403 if code == "device_revoked" => ClientError::Unauthorized(text),
+        426 => ClientError::UpdateRequired(text),
+        400..=499 => ClientError::Protocol(format!("the server refused the request: {text}")),
+        _ => ClientError::Network(format!("the server failed (HTTP {status}): {text}")),
     }
 }
 

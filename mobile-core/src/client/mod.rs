@@ -13,6 +13,7 @@ mod http;
 mod observer;
 mod outbox;
 mod platform;
+mod push;
 mod reads;
 mod reference;
 mod reset;
@@ -26,6 +27,7 @@ pub use error::ClientError;
 pub use export::{AccountExport, ExportedAction, OrderExport, PendingExport};
 pub use observer::{ChangeObserver, Subscription};
 pub use platform::{Clock, LocationSource, NoLocation, Platform, SecretStore, SystemClock};
+pub use push::{PushEvent, PushListener, PushObserver, PushSettings, SyncCause};
 pub use sync::MAX_UPLOAD_BYTES;
 pub use views::{
     AccountInfo, ClientStatus, OrderSummary, OrderView, RegisterView, RejectionInfo, SyncReport,
@@ -58,6 +60,10 @@ pub struct FieldClient {
     reference_path: std::path::PathBuf,
     app_version: String,
     platform: Platform,
+    /// Held while a token is read or refreshed: a refresh token is single-use, and two threads
+    /// refreshing with the same one (a sync and the push listener) would look like a stolen
+    /// token to the server, which then revokes the sign-in.
+    refreshing: std::sync::Mutex<()>,
 }
 
 impl FieldClient {
@@ -79,6 +85,7 @@ impl FieldClient {
             reference_path: dir.join(REFERENCE_FILE),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             platform: Platform::default(),
+            refreshing: std::sync::Mutex::new(()),
         })
     }
 

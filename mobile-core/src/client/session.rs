@@ -156,6 +156,11 @@ impl FieldClient {
         account: &Account,
         force: bool,
     ) -> Result<String, ClientError> {
+        // One at a time: the second caller reads the token the first one refreshed.
+        let _one_at_a_time = self
+            .refreshing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let token = self.store.read(|tx| dao::token(tx, account.id))?;
         let sign_in_again = || {
             ClientError::Unauthorized(format!(

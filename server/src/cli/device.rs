@@ -1,6 +1,6 @@
 //! `fieldline device --home DIR <command>`: a scriptable handheld on the core's client, for
-//! demos, support and load tests. Blocking calls, no async runtime. Everything but `login` and
-//! `sync` works with the server down.
+//! demos, support and load tests. Blocking calls, no async runtime. Everything but `login`,
+//! `sync` and `watch` works with the server down.
 //!
 //! ORDER is an order id, a 1-based position in `fieldline device orders` (walk order), or an
 //! unambiguous prefix of an order id.
@@ -10,6 +10,7 @@
 //! 5 sign in again; 6 update the app; 7 no such order.
 
 use super::device_print as print;
+use super::device_watch;
 use clap::{Args, Subcommand};
 use fieldline_core::client::{ClientError, FieldClient};
 use fieldline_core::{Capture, FieldAction, PhotoKind, PhotoRef, Refusal, rules};
@@ -54,6 +55,15 @@ pub enum DeviceCommand {
     },
     /// Upload pending work and receive what changed (needs the server).
     Sync,
+    /// Stay connected to the server's poke channel and sync by itself whenever the office
+    /// changes something for this user (and once on every connect): one line per sync on
+    /// stdout, connection news on stderr. Ends after `--for` or on Ctrl-C (exit 0), or when
+    /// retrying cannot help (sign in again, update the app).
+    Watch {
+        /// Stop after this many seconds (default: until Ctrl-C).
+        #[arg(long = "for", value_name = "SECONDS")]
+        for_secs: Option<u64>,
+    },
     /// The route in walk order.
     Orders,
     /// One order: what to do, what was done, status and exceptions.
@@ -206,6 +216,11 @@ fn run(args: &DeviceArgs) -> Result<(), ClientError> {
             let report = client.sync()?;
             emit(json, &report, || print::sync_report(&report))
         }
+        DeviceCommand::Watch { for_secs } => device_watch::watch(
+            std::sync::Arc::new(client),
+            json,
+            for_secs.map(std::time::Duration::from_secs),
+        ),
         DeviceCommand::Orders => {
             let orders = client.orders()?;
             emit(json, &orders, || print::orders(&orders))
@@ -510,6 +525,40 @@ mod tests {
         assert_eq!(exit_code(&ClientError::Network("down".into())), 4);
         assert_eq!(exit_code(&ClientError::Unauthorized("x".into())), 5);
         assert_eq!(one_line(&refused), "refused by rule r on field f: m");
+    }
+
+    #[test]
+    fn watch_parses_its_duration_and_refuses_a_store_nobody_signed_in_to() {
+        let args = parse(&["device", "--home", "d", "watch", "--for", "30", "--json"]);
+        assert!(args.json);
+        assert!(matches!(
+            args.command,
+            DeviceCommand::Watch { for_secs: Some(30) }
+        ));
+        assert!(matches!(
+            parse(&["device", "--home", "d", "watch"]).command,
+            DeviceCommand::Watch { for_secs: None }
+        ));
+        let dir =
+            std::env::temp_dir().join(format!("fieldline-device-watch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let args = parse(&[
+            "device",
+            "--home",
+            dir.to_str().unwrap_or("."),
+            "watch",
+            "--for",
+            "600",
+        ]);
+        // Refused at once, not after the ten minutes: there is nobody to listen for.
+        let started = std::time::Instant::now();
+        let refused = run(&args);
+        assert!(
+            matches!(refused, Err(ClientError::Unauthorized(_))),
+            "{refused:?}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

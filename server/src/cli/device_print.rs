@@ -295,3 +295,40 @@ pub fn status(status: &ClientStatus) {
         );
     }
 }
+
+/// One event of `device watch`: a line on stdout per sync (JSON lines with `--json`), the
+/// channel's news on stderr.
+pub fn watch_event(json: bool, event: &fieldline_core::client::PushEvent) {
+    use fieldline_core::client::{PushEvent, SyncCause};
+    let why = |cause: &SyncCause| match cause {
+        SyncCause::Poked => "poke",
+        SyncCause::Connected => "connect",
+    };
+    match event {
+        PushEvent::Synced { cause, report } if json => {
+            let line = serde_json::json!({"event": "synced", "cause": cause, "report": report});
+            say!("{line}");
+        }
+        PushEvent::Synced { cause, report } => say!(
+            "{} synced after a {}: {} order(s) changed, {} new, {} change(s) received, {} uploaded, cursor {}",
+            chrono::Utc::now().format("%H:%M:%S"),
+            why(cause),
+            report.changed_orders.len(),
+            report.new_orders,
+            report.received_changes,
+            report.uploaded_changes,
+            report.cursor
+        ),
+        PushEvent::SyncFailed { cause, error } => {
+            eprintln!("sync after a {} failed (work is kept): {error}", why(cause));
+        }
+        PushEvent::Connected => eprintln!("listening for pokes"),
+        PushEvent::Disconnected { error, retry_in } => {
+            eprintln!(
+                "not listening: {error}; trying again in {:.1} s",
+                retry_in.as_secs_f64()
+            );
+        }
+        PushEvent::Syncing { .. } | PushEvent::Stopped { .. } => {}
+    }
+}

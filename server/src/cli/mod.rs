@@ -6,6 +6,7 @@ pub mod args;
 mod demo;
 pub mod device;
 mod device_print;
+mod device_watch;
 mod serve;
 
 pub use args::{

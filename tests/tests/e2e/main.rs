@@ -14,6 +14,7 @@ mod ops;
 mod order_types;
 mod orders;
 mod push;
+mod push_device;
 mod refresh;
 mod security_matrix;
 mod sync_devices;
