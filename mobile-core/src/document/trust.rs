@@ -14,12 +14,15 @@
 //!    limits below;
 //! 3. **the rules as the device saw the document**: first against the merged record filtered to
 //!    the entries in the change's history (cheap, no fork), and only when that refuses, against an
-//!    exact fork at the change's dependencies.
+//!    exact fork at the change's dependencies; an entry recorded under these rules must also
+//!    carry exactly the assessment they compute (`assessment_mismatch`, see
+//!    [`assessment_check`](super::assessment_check)).
 //!
 //! A change that fails is quarantined by the caller together with every new change that depends
 //! on it. [`inspect`] reports the first stage that found something; the caller removes those
 //! changes and inspects again (each round removes at least one change, so it ends).
 
+use super::assessment_check::{self, Verdict};
 use super::{
     DocumentError, FIELD_LISTS, MAX_TEXT_BYTES, StoredFieldEntry, WorkOrderDoc, child,
     field_list_for,
@@ -67,7 +70,7 @@ pub struct Quarantined {
     /// The change.
     pub hash: ChangeHash,
     /// Stable reason code (`office_write`, `field_edit`, `schema`, `rule`,
-    /// `depends_on_quarantined`...).
+    /// `assessment_mismatch`, `depends_on_quarantined`...).
     pub code: String,
     /// What was wrong, for support and for the crew.
     pub message: String,
@@ -153,7 +156,8 @@ pub struct Inspection {
     /// The changes to quarantine, with dependents; empty when all pass.
     pub refused: Vec<Quarantined>,
     /// The merged document's record, read for the rules check, when every change passed: the
-    /// caller projects the order from it instead of reading the document again.
+    /// caller projects the order from it instead of reading the document again. Entries recorded
+    /// under another rules version carry the server's assessment, not their stored one.
     pub record: Option<OrderRecord>,
 }
 
@@ -495,6 +499,7 @@ fn check_rules(
     let field = std::mem::take(&mut record.field);
     let office_log = std::mem::take(&mut record.office_log);
     let mut outcome = Ok(());
+    let mut known = HashMap::new();
     for entry in field
         .iter()
         .filter(|e| new_hashes.contains(&e.origin.change))
@@ -513,15 +518,35 @@ fn check_rules(
         record.field = seen_field;
         record.office_log = seen_office;
         let reference = references.at(entry.reference_version);
-        match judge_seen(merged, &record, entry, reference) {
-            Ok(Ok(())) => {}
-            Ok(Err(refusal)) => match entry.origin.change.parse::<ChangeHash>() {
+        let verdict = assessment_check::judge(merged, &record, entry, reference);
+        let problem = match verdict {
+            Ok(Verdict::Accepted(assessment)) => {
+                // The server's own assessment of work recorded under other rules: the caller
+                // projects from it instead of the stored one.
+                if !assessment_check::verifiable(entry) {
+                    known.insert(entry.id.clone(), assessment);
+                }
+                None
+            }
+            Ok(Verdict::Refused(refusal)) => {
+                Some(("rule", refusal.message, Some(refusal.rule), refusal.field))
+            }
+            Ok(Verdict::Mismatch { field, message }) => {
+                Some((assessment_check::ASSESSMENT_MISMATCH, message, None, field))
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        };
+        if let Some((code, message, rule, field)) = problem {
+            match entry.origin.change.parse::<ChangeHash>() {
                 Ok(hash) => refused.push(Quarantined {
                     hash,
-                    code: "rule".into(),
-                    message: refusal.message.clone(),
-                    rule: Some(refusal.rule.clone()),
-                    field: Some(refusal.field.clone()),
+                    code: code.into(),
+                    message,
+                    rule,
+                    field: Some(field),
                 }),
                 Err(_) => {
                     outcome = Err(DocumentError::schema(
@@ -530,16 +555,16 @@ fn check_rules(
                     ));
                     break;
                 }
-            },
-            Err(e) => {
-                outcome = Err(e);
-                break;
             }
         }
     }
     record.field = field;
     record.office_log = office_log;
-    outcome.map(|()| (refused, record))
+    outcome?;
+    if refused.is_empty() {
+        assessment_check::reassess_other_versions(merged, &mut record, references, known)?;
+    }
+    Ok((refused, record))
 }
 
 /// Judges `entry` as its writer saw the order: cheaply against the record filtered to what its
@@ -656,7 +681,7 @@ pub fn after_merge_exceptions(
 }
 
 /// The record restricted to the entries `entry`'s writer had seen.
-fn seen_by(record: &OrderRecord, entry: &FieldEntry) -> OrderRecord {
+pub(super) fn seen_by(record: &OrderRecord, entry: &FieldEntry) -> OrderRecord {
     let causality = &record.causality;
     let mut seen = record.clone();
     seen.field
