@@ -252,7 +252,9 @@ mod tests {
     #[test]
     fn the_first_difference_names_the_field_to_look_at() {
         let computed = assessed();
-        let cases: [(fn(&mut Assessment), &str, &str); 6] = [
+        /// A forgery, the field it must be named by, and a word of the message.
+        type Case = (fn(&mut Assessment), &'static str, &'static str);
+        let cases: [Case; 6] = [
             (
                 |a| a.readings[0].billed = Some(500.0),
                 "assessment.readings[0].billed",
