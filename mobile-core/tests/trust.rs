@@ -188,9 +188,20 @@ fn append_edited(
     user: &str,
     edit: impl FnOnce(&mut serde_json::Value),
 ) -> Vec<u8> {
+    append_edited_at(stored, action, ctx("reader1", 10), user, edit)
+}
+
+/// [`append_edited`] for an entry made in `context`.
+fn append_edited_at(
+    stored: &WorkOrderDoc,
+    action: FieldAction,
+    context: ActionContext,
+    user: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Vec<u8> {
     let mut honest = replica(stored, actor(9));
     honest
-        .record_field_action(action, ctx("reader1", 10), &reference())
+        .record_field_action(action, context, &reference())
         .unwrap();
     let json = honest.to_json().unwrap();
     let list = ["events", "readings", "notes", "photos"]
@@ -439,4 +450,163 @@ fn sequential_work_raises_no_after_merge_exception() {
     stored.merge(&mut device).unwrap();
     let record = stored.record().unwrap();
     assert!(trust::after_merge_exceptions(&record, &reference().into()).is_empty());
+}
+
+// --- the stored assessment ---
+
+/// A reading taken with the handheld's clock an hour before the order was created: the rules
+/// flag `implausible_device_time`.
+fn early_reading(stored: &WorkOrderDoc, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    append_edited_at(
+        stored,
+        normal_reading(),
+        ctx("reader1", -3_600_000),
+        "reader1",
+        edit,
+    )
+}
+
+fn mismatch(refused: &[Quarantined]) -> Option<&str> {
+    match refused {
+        [q] if q.code == document::assessment_check::ASSESSMENT_MISMATCH => q.field.as_deref(),
+        _ => panic!("not one assessment mismatch: {refused:?}"),
+    }
+}
+
+#[test]
+fn a_raw_copy_of_an_honest_assessment_with_its_flag_passes() {
+    let stored = assigned_order("reader1");
+    let mut flags = Vec::new();
+    let copy = early_reading(&stored, |value| {
+        flags = value["assessment"]["flags"].as_array().unwrap().clone();
+    });
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0]["code"], "implausible_device_time");
+    let refused = inspect(&stored, &[copy], &reader());
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
+#[test]
+fn an_entry_leaving_out_a_flag_the_rules_raise_is_refused() {
+    let stored = assigned_order("reader1");
+    let forged = early_reading(&stored, |value| {
+        value["assessment"]["flags"] = serde_json::json!([]);
+    });
+    let refused = inspect(&stored, &[forged], &reader());
+    assert_eq!(mismatch(&refused), Some("assessment.flags"));
+    assert!(
+        refused[0].message.contains("implausible_device_time"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn an_entry_claiming_another_billed_quantity_is_refused() {
+    let stored = assigned_order("reader1");
+    let forged = append_edited(&stored, normal_reading(), "reader1", |value| {
+        assert_eq!(value["assessment"]["readings"][0]["billed"], 50.0);
+        value["assessment"]["readings"][0]["billed"] = 5.0.into();
+    });
+    let refused = inspect(&stored, &[forged], &reader());
+    assert_eq!(mismatch(&refused), Some("assessment.readings[0].billed"));
+}
+
+#[test]
+fn an_entry_proposing_a_follow_up_the_rules_do_not_is_refused_with_its_dependents() {
+    let stored = assigned_order("reader1");
+    let forged = append_edited(&stored, normal_reading(), "reader1", |value| {
+        value["assessment"]["follow_ups"] =
+            serde_json::json!([{"kind": "utility_repair", "reason": "utility_side_leak"}]);
+    });
+    let mut device = WorkOrderDoc::load(&stored.save()).unwrap();
+    device.apply_changes(std::slice::from_ref(&forged)).unwrap();
+    device.set_actor(actor(1));
+    let before = device.heads();
+    let note = FieldAction::Note {
+        code: None,
+        text: "gate was open".into(),
+    };
+    device
+        .record_field_action(note, ctx("reader1", 20), &reference())
+        .unwrap();
+    let mut all = vec![forged];
+    all.extend(device.changes_since(&before));
+    let refused = inspect(&stored, &all, &reader());
+    assert_eq!(
+        codes(&refused),
+        ["assessment_mismatch", "depends_on_quarantined"]
+    );
+    assert_eq!(refused[0].field.as_deref(), Some("assessment.follow_ups"));
+}
+
+#[test]
+fn an_honest_assessment_the_office_data_changed_under_passes_on_the_exact_fork() {
+    // The device reads an active account; meanwhile the office marks the account inactive. On
+    // the merged office data the rules would flag `unauthorized_use`; as the device saw the
+    // order they do not, and its entry without the flag is honest.
+    let created = assigned_order("reader1");
+    let mut device = replica(&created, actor(1));
+    let entry = device
+        .record_field_action(normal_reading(), ctx("reader1", 10), &reference())
+        .unwrap();
+    assert!(entry.assessment.flags.is_empty(), "{entry:?}");
+    let edit = forge(&created, actor(5), |tx| {
+        let office = obj(tx, &ROOT, "office");
+        let data = obj(tx, &office, "data");
+        let account = obj(tx, &data, "account");
+        tx.put(&account, "status", "inactive").unwrap();
+    });
+    let mut stored = WorkOrderDoc::load(&created.save()).unwrap();
+    stored.apply_changes(&[edit]).unwrap();
+    let account = stored.office().unwrap().account.unwrap();
+    assert_eq!(account.status, AccountStatus::Inactive);
+    let refused = inspect(&stored, &new_changes(&device, &created), &reader());
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
+#[test]
+fn an_entry_under_other_rules_is_accepted_and_read_with_the_servers_assessment() {
+    for version in [rules::RULES_VERSION - 1, rules::RULES_VERSION + 1] {
+        let stored = assigned_order("reader1");
+        let forged = early_reading(&stored, |value| {
+            value["assessment"]["flags"] = serde_json::json!([]);
+            value["assessment"]["readings"][0]["billed"] = 5.0.into();
+            value["rules_version"] = version.into();
+        });
+        let sections = Sections::of(&stored).expect("sections");
+        let mut merged = WorkOrderDoc::load(&stored.save()).expect("load");
+        merged.apply_changes(&[forged]).expect("apply");
+        let new = merged.change_infos(&stored.heads());
+        let inspection =
+            trust::inspect_merged(&sections, &merged, &new, &reader(), &reference().into())
+                .expect("inspect");
+        assert!(inspection.refused.is_empty(), "{:?}", inspection.refused);
+        let record = inspection.record.expect("the record read");
+        let entry = &record.field[0];
+        assert_eq!(entry.rules_version, version);
+        let codes: Vec<&str> = entry
+            .assessment
+            .flags
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            ["implausible_device_time"],
+            "rules version {version}"
+        );
+        assert_eq!(entry.assessment.readings[0].billed, Some(50.0));
+        // The stored document keeps what the device wrote; the server reads it its own way.
+        let stored_entry = &merged.record().unwrap().field[0];
+        assert!(stored_entry.assessment.flags.is_empty());
+        let mut again = merged.record().unwrap();
+        document::assessment_check::reassess_other_versions(
+            &merged,
+            &mut again,
+            &reference().into(),
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(again.field[0].assessment, entry.assessment);
+    }
 }

@@ -16,9 +16,12 @@ import org.fieldline.ffi.OrderObserver
 import org.fieldline.ffi.OrderStatus
 import org.fieldline.ffi.PhotoKind
 import org.fieldline.ffi.PhotoRef
+import org.fieldline.ffi.PushEvent
+import org.fieldline.ffi.PushObserver
 import org.fieldline.ffi.ReadMethod
 import org.fieldline.ffi.ReadingInput
 import org.fieldline.ffi.Step
+import org.fieldline.ffi.SyncCause
 import org.fieldline.ffi.SyncState
 import org.fieldline.ffi.SyncStateObserver
 import org.fieldline.ffi.ValvePosition
@@ -109,7 +112,23 @@ private class SyncStates : SyncStateObserver {
     }
 }
 
+private class PushEvents : PushObserver {
+    val events: MutableList<PushEvent> = Collections.synchronizedList(mutableListOf())
+
+    override fun pushEvent(event: PushEvent) {
+        events.add(event)
+    }
+
+    fun synced(cause: SyncCause) =
+        synchronized(events) { events.count { it is PushEvent.Synced && it.cause == cause } }
+
+    fun disconnects() = synchronized(events) { events.count { it is PushEvent.Disconnected } }
+}
+
 private val orders = env("FIELDLINE_ORDERS").split(",")
+
+private fun FieldClient.noteTexts(id: String) =
+    order(id).officeLog.filter { it.action == "note" }.map { it.text }
 
 private fun openSignedIn(name: String, username: String = env("FIELDLINE_READER")): FieldClient {
     val client = FieldClient.open(File(env("FIELDLINE_WORK_DIR"), name).path)
@@ -251,6 +270,38 @@ private fun aFiveHundredOrderRouteComesBackInWalkOrderInOneCall() {
     }
 }
 
+private fun thePushListenerSyncsOnOfficeChangesAndAfterALostLink() {
+    openSignedIn("push").use { client ->
+        val id = orders[1]
+        val events = PushEvents()
+        val push = client.startPush(events)
+        check(push.isRunning()) { "the listener is not running" }
+        waitFor("the sync on connect") { events.synced(SyncCause.CONNECTED) >= 1 }
+
+        // No sync() call from here on: the pokes do it.
+        Office.note(id, "kotlin push: ring the bell twice")
+        waitFor("the poked sync to bring the note") {
+            "kotlin push: ring the bell twice" in client.noteTexts(id)
+        }
+        waitFor("the poked sync's event") { events.synced(SyncCause.POKED) >= 1 }
+
+        // The link drops; a note made meanwhile arrives once the listener is back.
+        link("down")
+        waitFor("the listener to notice the lost link") { events.disconnects() >= 1 }
+        Office.note(id, "kotlin push: made while away")
+        link("up")
+        waitFor("the reconnect's sync to bring the note") {
+            "kotlin push: made while away" in client.noteTexts(id)
+        }
+
+        push.stop()
+        check(!push.isRunning()) { "the listener still runs after stop()" }
+        val last = synchronized(events.events) { events.events.last() }
+        check(last is PushEvent.Stopped) { "last event $last" }
+        push.close()
+    }
+}
+
 fun main() {
     val tests = listOf(
         "a_reading_recorded_offline_reaches_the_office_after_reconnect" to ::aReadingRecordedOfflineReachesTheOfficeAfterReconnect,
@@ -258,6 +309,7 @@ fun main() {
         "the_order_observer_hears_office_changes_until_its_handle_is_closed" to ::theOrderObserverHearsOfficeChangesUntilItsHandleIsClosed,
         "a_turn_off_is_worked_step_by_step_and_its_completion_reaches_the_office" to ::aTurnOffIsWorkedStepByStepAndItsCompletionReachesTheOffice,
         "a_500_order_route_comes_back_in_walk_order_in_one_call" to ::aFiveHundredOrderRouteComesBackInWalkOrderInOneCall,
+        "the_push_listener_syncs_on_office_changes_and_after_a_lost_link" to ::thePushListenerSyncsOnOfficeChangesAndAfterALostLink,
     )
     var failed = 0
     for ((name, test) in tests) {

@@ -14,6 +14,7 @@
 //! An entry's id is the id of the operation that created it (`counter@actor`): unique, the same
 //! on every replica, and impossible for a client to choose.
 
+pub mod assessment_check;
 mod causality;
 mod json;
 mod office_data;

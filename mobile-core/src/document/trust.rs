@@ -14,12 +14,15 @@
 //!    limits below;
 //! 3. **the rules as the device saw the document**: first against the merged record filtered to
 //!    the entries in the change's history (cheap, no fork), and only when that refuses, against an
-//!    exact fork at the change's dependencies.
+//!    exact fork at the change's dependencies; an entry recorded under these rules must also
+//!    carry exactly the assessment they compute (`assessment_mismatch`, see
+//!    [`assessment_check`](super::assessment_check)).
 //!
 //! A change that fails is quarantined by the caller together with every new change that depends
 //! on it. [`inspect`] reports the first stage that found something; the caller removes those
 //! changes and inspects again (each round removes at least one change, so it ends).
 
+use super::assessment_check::{self, Verdict};
 use super::{
     DocumentError, FIELD_LISTS, MAX_TEXT_BYTES, StoredFieldEntry, WorkOrderDoc, child,
     field_list_for,
@@ -67,7 +70,7 @@ pub struct Quarantined {
     /// The change.
     pub hash: ChangeHash,
     /// Stable reason code (`office_write`, `field_edit`, `schema`, `rule`,
-    /// `depends_on_quarantined`...).
+    /// `assessment_mismatch`, `depends_on_quarantined`...).
     pub code: String,
     /// What was wrong, for support and for the crew.
     pub message: String,
@@ -153,7 +156,8 @@ pub struct Inspection {
     /// The changes to quarantine, with dependents; empty when all pass.
     pub refused: Vec<Quarantined>,
     /// The merged document's record, read for the rules check, when every change passed: the
-    /// caller projects the order from it instead of reading the document again.
+    /// caller projects the order from it instead of reading the document again. Entries recorded
+    /// under another rules version carry the server's assessment, not their stored one.
     pub record: Option<OrderRecord>,
 }
 
@@ -495,6 +499,7 @@ fn check_rules(
     let field = std::mem::take(&mut record.field);
     let office_log = std::mem::take(&mut record.office_log);
     let mut outcome = Ok(());
+    let mut known = HashMap::new();
     for entry in field
         .iter()
         .filter(|e| new_hashes.contains(&e.origin.change))
@@ -513,15 +518,35 @@ fn check_rules(
         record.field = seen_field;
         record.office_log = seen_office;
         let reference = references.at(entry.reference_version);
-        match judge_seen(merged, &record, entry, reference) {
-            Ok(Ok(())) => {}
-            Ok(Err(refusal)) => match entry.origin.change.parse::<ChangeHash>() {
+        let verdict = assessment_check::judge(merged, &record, entry, reference);
+        let problem = match verdict {
+            Ok(Verdict::Accepted(assessment)) => {
+                // The server's own assessment of work recorded under other rules: the caller
+                // projects from it instead of the stored one.
+                if !assessment_check::verifiable(entry) {
+                    known.insert(entry.id.clone(), assessment);
+                }
+                None
+            }
+            Ok(Verdict::Refused(refusal)) => {
+                Some(("rule", refusal.message, Some(refusal.rule), refusal.field))
+            }
+            Ok(Verdict::Mismatch { field, message }) => {
+                Some((assessment_check::ASSESSMENT_MISMATCH, message, None, field))
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        };
+        if let Some((code, message, rule, field)) = problem {
+            match entry.origin.change.parse::<ChangeHash>() {
                 Ok(hash) => refused.push(Quarantined {
                     hash,
-                    code: "rule".into(),
-                    message: refusal.message.clone(),
-                    rule: Some(refusal.rule.clone()),
-                    field: Some(refusal.field.clone()),
+                    code: code.into(),
+                    message,
+                    rule,
+                    field: Some(field),
                 }),
                 Err(_) => {
                     outcome = Err(DocumentError::schema(
@@ -530,16 +555,16 @@ fn check_rules(
                     ));
                     break;
                 }
-            },
-            Err(e) => {
-                outcome = Err(e);
-                break;
             }
         }
     }
     record.field = field;
     record.office_log = office_log;
-    outcome.map(|()| (refused, record))
+    outcome?;
+    if refused.is_empty() {
+        assessment_check::reassess_other_versions(merged, &mut record, references, known)?;
+    }
+    Ok((refused, record))
 }
 
 /// Judges `entry` as its writer saw the order: cheaply against the record filtered to what its
@@ -601,14 +626,22 @@ pub const RULE_AFTER_MERGE: &str = "rule_after_merge";
 /// work by a crew the order was taken from (`worked_after_reassign`), a completion of an order
 /// cancelled or completed meanwhile (`completed_after_cancel`, `duplicate_completion`). Other
 /// work on an order closed meanwhile (a cut made while a payment cancelled the disconnect) has
-/// no such exception and is reported here; a device merely receiving the order is no work.
-fn covered_by_merge_exceptions(rule: &str, entry: &FieldEntry) -> bool {
+/// no such exception and is reported here, unless the crew also completed it: then the order's
+/// `completed_after_cancel` already tells the office the visit happened after the cancel, and
+/// one exception per step would only repeat it. A device merely receiving the order is no work.
+fn covered_by_merge_exceptions(
+    rule: &str,
+    entry: &FieldEntry,
+    completed_after_cancel: impl FnOnce() -> bool,
+) -> bool {
     match rule {
         "common.not_assignee" => true,
-        "common.order_closed" => matches!(
-            entry.action,
-            crate::action::FieldAction::Complete { .. } | crate::action::FieldAction::Received
-        ),
+        "common.order_closed" => {
+            matches!(
+                entry.action,
+                crate::action::FieldAction::Complete { .. } | crate::action::FieldAction::Received
+            ) || completed_after_cancel()
+        }
         _ => false,
     }
 }
@@ -628,6 +661,7 @@ pub fn after_merge_exceptions(
 ) -> Vec<crate::status::OrderException> {
     let causality = &record.causality;
     let mut out = Vec::new();
+    let completed_after_cancel = std::cell::OnceCell::new();
     for entry in &record.field {
         let concurrent = record
             .field
@@ -642,7 +676,14 @@ pub fn after_merge_exceptions(
         }
         if let Err(refusal) =
             judge_after_merge(record, entry, references.at(entry.reference_version))
-            && !covered_by_merge_exceptions(&refusal.rule, entry)
+            && !covered_by_merge_exceptions(&refusal.rule, entry, || {
+                *completed_after_cancel.get_or_init(|| {
+                    crate::status::derive(record)
+                        .exceptions
+                        .iter()
+                        .any(|e| e.code == crate::status::COMPLETED_AFTER_CANCEL)
+                })
+            })
         {
             out.push(crate::status::OrderException {
                 code: RULE_AFTER_MERGE.to_string(),
@@ -656,7 +697,7 @@ pub fn after_merge_exceptions(
 }
 
 /// The record restricted to the entries `entry`'s writer had seen.
-fn seen_by(record: &OrderRecord, entry: &FieldEntry) -> OrderRecord {
+pub(super) fn seen_by(record: &OrderRecord, entry: &FieldEntry) -> OrderRecord {
     let causality = &record.causality;
     let mut seen = record.clone();
     seen.field

@@ -226,7 +226,8 @@ pub async fn after_upload(
             Err(StoreError::NotFound) => continue,
             Err(other) => return Err(other.into()),
         };
-        let record = WorkOrderDoc::load(&stored.doc)?.record()?;
+        let doc = WorkOrderDoc::load(&stored.doc)?;
+        let record = super::projection::server_record(store, utility, &doc).await?;
         created.extend(
             create_missing(
                 store,

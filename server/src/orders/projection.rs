@@ -4,8 +4,10 @@
 use super::OrderError;
 use crate::store::{OrderProjection, Store, StoreError, UtilityId};
 use chrono::{DateTime, Utc};
+use fieldline_core::document::assessment_check;
 use fieldline_core::reference::ReferenceSet;
-use fieldline_core::{Derived, OfficeData, Timestamp, WorkOrderDoc};
+use fieldline_core::{Derived, OfficeData, OrderRecord, Timestamp, WorkOrderDoc};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Derives the projection of `doc` (status, assignee, exceptions and the dispatch columns),
@@ -30,7 +32,10 @@ pub async fn project_with(
     doc: &WorkOrderDoc,
     references: &ReferenceSet,
 ) -> Result<OrderProjection, OrderError> {
-    let record = doc.record()?;
+    let mut record = doc.record()?;
+    if assessment_check::needs_reassessment(&record) {
+        assessment_check::reassess_other_versions(doc, &mut record, references, HashMap::new())?;
+    }
     let derived = fieldline_core::derive(&record);
     let assignee_id = match &derived.assignee {
         Some(username) => {
@@ -52,6 +57,23 @@ pub async fn project_with(
         .exceptions
         .extend(super::equipment::exceptions_of(store, utility, &record).await?);
     Ok(projection)
+}
+
+/// The record of `doc` the server derives status, exceptions and follow-ups from: as stored,
+/// except that an entry recorded under another rules version than the server's carries the
+/// server's own assessment, not the one its device stored (which the server cannot verify; see
+/// `fieldline_core::document::assessment_check`). Reference data is loaded only for such entries.
+pub async fn server_record(
+    store: &dyn Store,
+    utility: UtilityId,
+    doc: &WorkOrderDoc,
+) -> Result<OrderRecord, OrderError> {
+    let mut record = doc.record()?;
+    if assessment_check::needs_reassessment(&record) {
+        let references = crate::reference::all_versions(store, utility).await?;
+        assessment_check::reassess_other_versions(doc, &mut record, &references, HashMap::new())?;
+    }
+    Ok(record)
 }
 
 /// The projection from an order's office data and derivation, with the ids already resolved.

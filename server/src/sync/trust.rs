@@ -32,7 +32,7 @@ pub fn after_merge_exceptions(
 /// Refusal codes that come from a broken or hostile client: the change is quarantined and the
 /// device resets the document. (`missing_dependencies` is not one: it is a protocol state the
 /// device recovers from by uploading the order from its first change.)
-const QUARANTINED_CODES: [&str; 15] = [
+const QUARANTINED_CODES: [&str; 16] = [
     "actor_not_bound",
     "depends_on_rejected",
     "not_assigned",
@@ -47,6 +47,9 @@ const QUARANTINED_CODES: [&str; 15] = [
     "limit_photos_per_entry",
     "limit_photos_per_order",
     "rule",
+    // The entry's stored assessment is not what the rules compute (an honest device under the
+    // server's rules version always stores exactly that).
+    fieldline_core::document::assessment_check::ASSESSMENT_MISMATCH,
     "depends_on_quarantined",
 ];
 

@@ -18,8 +18,9 @@ use std::collections::BTreeSet;
 
 /// Rules no field entry can make refuse: they only add flags or computed outcomes to an
 /// accepted entry (DOMAIN.md: implausible device time and off-site captures "flag, never
-/// reject"; unusual use is for the office to look at).
-const NEVER_REFUSE: [&str; 6] = [
+/// reject"; unusual use is for the office to look at). What they add cannot be forged either:
+/// `assessments.rs` has a row per rule here, refusing an entry that leaves it out.
+pub(super) const NEVER_REFUSE: [&str; 6] = [
     // Flags a device clock before the order's creation.
     "common.device_time",
     // Flags a capture far from the premise.

@@ -238,6 +238,7 @@ fn note(doc: &mut WorkOrderDoc, text: &str) {
 
 mod after_merge;
 mod answers;
+mod assessments;
 mod follow_ups;
 mod forged;
 mod limits;

@@ -221,6 +221,27 @@ pub(super) fn forge(
     context: &ActionContext,
     reference_version: u32,
 ) -> (ChangeHash, Vec<u8>) {
+    forge_assessed(
+        doc,
+        actor,
+        action,
+        context,
+        reference_version,
+        RULES_VERSION,
+        &Assessment::default(),
+    )
+}
+
+/// [`forge`], storing `assessment` as the entry's and claiming `rules_version`.
+pub(super) fn forge_assessed(
+    doc: &WorkOrderDoc,
+    actor: &ActorId,
+    action: &FieldAction,
+    context: &ActionContext,
+    reference_version: u32,
+    rules_version: u32,
+    assessment: &Assessment,
+) -> (ChangeHash, Vec<u8>) {
     let list = match action {
         FieldAction::Reading { .. } | FieldAction::Skip { .. } => "readings",
         FieldAction::Note { .. } => "notes",
@@ -230,8 +251,8 @@ pub(super) fn forge(
     let entry = serde_json::json!({
         "action": action,
         "context": context,
-        "assessment": Assessment::default(),
-        "rules_version": RULES_VERSION,
+        "assessment": assessment,
+        "rules_version": rules_version,
         "reference_version": reference_version,
     });
     let mut raw = Automerge::load(&doc.save()).expect("load raw");
