@@ -197,6 +197,82 @@ pub enum Answer {
     Text(String),
 }
 
+/// A field of the office's meter record a reader may propose a correction to. The office
+/// decides: a correction never changes the record by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeterField {
+    /// The serial / badge number (a photo of the badge is required).
+    Serial,
+    /// The meter's size (`5/8"`, `1"`).
+    Size,
+    /// Where the meter is (the record's location code).
+    Location,
+    /// The premise's access notes (gate code, key, dog).
+    AccessNotes,
+    /// How many registers the meter has.
+    RegisterCount,
+    /// Dials left of the decimal point of one register.
+    DialsLeft,
+    /// Dials right of the decimal point of one register.
+    DialsRight,
+    /// The multiplier of one register.
+    Multiplier,
+}
+
+impl MeterField {
+    /// Every field, in declaration order.
+    pub const ALL: &'static [MeterField] = &[
+        MeterField::Serial,
+        MeterField::Size,
+        MeterField::Location,
+        MeterField::AccessNotes,
+        MeterField::RegisterCount,
+        MeterField::DialsLeft,
+        MeterField::DialsRight,
+        MeterField::Multiplier,
+    ];
+
+    /// The stable wire name (`dials_left`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeterField::Serial => "serial",
+            MeterField::Size => "size",
+            MeterField::Location => "location",
+            MeterField::AccessNotes => "access_notes",
+            MeterField::RegisterCount => "register_count",
+            MeterField::DialsLeft => "dials_left",
+            MeterField::DialsRight => "dials_right",
+            MeterField::Multiplier => "multiplier",
+        }
+    }
+
+    /// The field belongs to one register (its correction names the register).
+    pub fn per_register(self) -> bool {
+        matches!(
+            self,
+            MeterField::DialsLeft | MeterField::DialsRight | MeterField::Multiplier
+        )
+    }
+
+    /// The value is free text (a description), not an identifier or a number.
+    pub fn is_text(self) -> bool {
+        matches!(self, MeterField::Location | MeterField::AccessNotes)
+    }
+}
+
+/// The value a reader found for one field of the meter record, where the record is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldCorrection {
+    /// Which field.
+    pub field: MeterField,
+    /// The register, for per-register fields (dials, multiplier); none otherwise.
+    #[serde(default)]
+    pub register: Option<u32>,
+    /// The value as found on site, as keyed.
+    pub value: String,
+}
+
 /// One step of service-order work. Each is its own field entry, checked by its type's rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -294,6 +370,27 @@ pub enum Capture {
         /// How serious.
         severity: ProblemSeverity,
     },
+    /// What the meter's radio endpoint (AMR/AMI module) reports, or the reader sees on it:
+    /// codes from the reference data's endpoint flags (`tamper`, `low_battery`...).
+    EndpointFlags {
+        /// The endpoint flag codes, each once.
+        flags: Vec<String>,
+    },
+    /// The office's meter record is wrong: the values found on site, for the office to accept
+    /// (the record itself is not changed by the capture).
+    MeterCorrection {
+        /// One correction per field (per register for register fields).
+        corrections: Vec<FieldCorrection>,
+    },
+    /// A meter at the premise that is not the order's meter (a second or replaced meter).
+    MeterFound {
+        /// Serial / badge as read off it.
+        serial: String,
+        /// Its register, as keyed.
+        reading: String,
+        /// Where it is (`rear wall, left of the door`).
+        location: String,
+    },
 }
 
 impl Capture {
@@ -314,6 +411,9 @@ impl Capture {
             Capture::Exchange { .. } => "exchange",
             Capture::Checklist { .. } => "checklist",
             Capture::Problem { .. } => "problem",
+            Capture::EndpointFlags { .. } => "endpoint_flags",
+            Capture::MeterCorrection { .. } => "meter_correction",
+            Capture::MeterFound { .. } => "meter_found",
         }
     }
 }

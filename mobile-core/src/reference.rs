@@ -96,6 +96,11 @@ pub struct ReferenceData {
     /// Meters in stock that an exchange may install.
     #[serde(default)]
     pub meter_stock: Vec<StockMeter>,
+    /// What a meter's radio endpoint reports or a reader sees on it (`tamper`, `low_battery`).
+    /// Reference data published before the list existed reads with the defaults, so a utility
+    /// gets endpoint flags without republishing; an admin who wants none publishes `[]`.
+    #[serde(default = "default_endpoint_flags")]
+    pub endpoint_flags: Vec<CodeDef>,
 }
 
 /// One code of a code list.
@@ -380,6 +385,7 @@ impl ReferenceData {
             ],
             checklists: vec![default_tamper_checklist()],
             meter_stock: Vec::new(),
+            endpoint_flags: default_endpoint_flags(),
         }
     }
 
@@ -407,6 +413,29 @@ impl ReferenceData {
     pub fn not_done_reason(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
         find_code(&self.not_done_reasons, code, order_type)
     }
+}
+
+/// The default endpoint flags of an AMR/AMI fleet. Tamper proposes an inspection (the rule does
+/// that for any flag raising `tamper`); a sick or damaged endpoint raises `endpoint_problem` for
+/// the office to send the radio shop, as no order type repairs endpoints.
+pub fn default_endpoint_flags() -> Vec<CodeDef> {
+    vec![
+        CodeDef::new("tamper", "Endpoint reports tamper").raising("tamper"),
+        CodeDef::new("wire_cut", "Endpoint wire cut or unplugged")
+            .with_photo()
+            .raising("tamper"),
+        CodeDef::new("leak", "Continuous flow (leak)").raising("leak"),
+        CodeDef::new("reverse_flow", "Reverse flow (backflow)").raising("reverse_flow"),
+        CodeDef::new("low_battery", "Low battery").raising("endpoint_problem"),
+        CodeDef::new("no_signal", "No radio signal").raising("endpoint_problem"),
+        CodeDef::new("damaged", "Endpoint damaged")
+            .with_photo()
+            .raising("endpoint_problem"),
+        CodeDef::new("missing", "Endpoint missing")
+            .with_photo()
+            .with_note()
+            .raising("endpoint_problem"),
+    ]
 }
 
 /// The default tamper / unauthorized-use inspection checklist, version 1.
@@ -452,6 +481,11 @@ impl ReferenceData {
     /// The field-found problem `code`, if known.
     pub fn problem_code(&self, code: &str) -> Option<&CodeDef> {
         find_code(&self.problem_codes, code, OrderType::FieldFound)
+    }
+
+    /// The endpoint flag `code` for `order_type`, if known.
+    pub fn endpoint_flag(&self, code: &str, order_type: OrderType) -> Option<&CodeDef> {
+        find_code(&self.endpoint_flags, code, order_type)
     }
 
     /// The meter in stock with this serial, if any.
@@ -555,6 +589,24 @@ mod tests {
         let old: ReferenceData = serde_json::from_value(json).expect("older reference data");
         assert!(old.checklists.is_empty() && old.meter_stock.is_empty());
         assert_eq!(old.skip_codes, ReferenceData::default().skip_codes);
+    }
+
+    #[test]
+    fn reference_data_from_before_endpoint_flags_reads_with_the_default_flags() {
+        let mut json = serde_json::to_value(ReferenceData::default()).unwrap_or_default();
+        json.as_object_mut().map(|o| o.remove("endpoint_flags"));
+        let old: ReferenceData = serde_json::from_value(json).expect("older reference data");
+        assert_eq!(old.endpoint_flags, default_endpoint_flags());
+        assert!(
+            old.endpoint_flag("tamper", OrderType::CycleRead)
+                .is_some_and(|c| c.flag.as_deref() == Some("tamper"))
+        );
+        let none: ReferenceData = serde_json::from_value(serde_json::json!({
+            "version": 2, "skip_codes": [], "reader_codes": [], "trouble_codes": [],
+            "completion_codes": [], "not_done_reasons": [], "endpoint_flags": []
+        }))
+        .expect("reference data without endpoint flags");
+        assert!(none.endpoint_flags.is_empty(), "an explicit [] is kept");
     }
 
     #[test]

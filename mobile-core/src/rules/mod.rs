@@ -56,7 +56,7 @@ mod work;
 pub use common::{MAX_ID_BYTES, MAX_ITEMS, MAX_PHOTOS, receipt_time_flag};
 pub use display::display_limits;
 pub use severity::{Severity, worst_validation};
-pub use steps::{Requirements, StepHelp, requirements, step_help, steps_for};
+pub use steps::{Requirements, StepCodes, StepHelp, requirements, step_help, steps_for};
 
 use crate::action::{ActionContext, FieldAction};
 use crate::model::OrderType;
@@ -67,7 +67,7 @@ use crate::status::Derived;
 
 /// Version of the rule engine and its rules; recorded in every field entry. Bump it whenever a
 /// rule changes what it accepts or computes.
-pub const RULES_VERSION: u32 = 2;
+pub const RULES_VERSION: u32 = 3;
 
 /// Everything a rule may look at: the order as the acting device saw it, the action and who took
 /// it, and the reference data it is checked under.

@@ -11,7 +11,13 @@ use serde::Serialize;
 /// The steps (capture step names, plus `reading` and `skip`) an order of this type may record.
 pub fn steps_for(order_type: OrderType) -> &'static [&'static str] {
     match order_type {
-        OrderType::CycleRead => &["reading", "skip"],
+        OrderType::CycleRead => &[
+            "reading",
+            "skip",
+            "endpoint_flags",
+            "meter_correction",
+            "meter_found",
+        ],
         OrderType::ReRead => &["reading", "skip", "meter_verified"],
         OrderType::SpecialRead => &["reading", "skip", "meter_verified", "customer"],
         OrderType::TurnOn => &[
@@ -123,6 +129,13 @@ pub fn step_help(step: &str) -> &'static str {
             r#"{"step":"checklist","template":"tamper","version":1,"answers":[{"question":"seal_intact","answer":{"kind":"yes_no","value":true}}]}"#
         }
         "problem" => r#"{"step":"problem","code":"leak","severity":"low|medium|high|critical"}"#,
+        "endpoint_flags" => r#"{"step":"endpoint_flags","flags":["low_battery"]}"#,
+        "meter_correction" => {
+            r#"{"step":"meter_correction","corrections":[{"field":"serial|size|location|access_notes|register_count|dials_left|dials_right|multiplier","register":"1 for dials_left, dials_right, multiplier; else null","value":"as found"}]}"#
+        }
+        "meter_found" => {
+            r#"{"step":"meter_found","serial":"SN123","reading":"01234","location":"rear wall, left of the door"}"#
+        }
         _ => "",
     }
 }
@@ -148,6 +161,33 @@ pub struct StepHelp {
     pub step: &'static str,
     /// The shape of its JSON, with the choices.
     pub shape: &'static str,
+    /// The code lists its fields draw from, as the order's type may use them (the reference
+    /// data's codes are utility-configurable, so a static shape cannot list them).
+    pub codes: Vec<StepCodes>,
+}
+
+/// A code list one field of a step draws from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepCodes {
+    /// The field (`reader_codes`, `flags`).
+    pub field: &'static str,
+    /// The codes usable on the order's type.
+    pub codes: Vec<CodeDef>,
+}
+
+/// The reference data's code lists a step's fields draw from, by field.
+fn code_lists<'r>(step: &str, reference: &'r ReferenceData) -> Vec<(&'static str, &'r [CodeDef])> {
+    match step {
+        "reading" => vec![
+            ("reader_codes", &reference.reader_codes),
+            ("trouble_code", &reference.trouble_codes),
+        ],
+        "skip" => vec![("code", &reference.skip_codes)],
+        "exchange" => vec![("reason", &reference.exchange_reasons)],
+        "problem" => vec![("code", &reference.problem_codes)],
+        "endpoint_flags" => vec![("flags", &reference.endpoint_flags)],
+        _ => Vec::new(),
+    }
 }
 
 /// What an order of `order_type` asks of the crew under `reference`.
@@ -165,6 +205,13 @@ pub fn requirements(order_type: OrderType, reference: &ReferenceData) -> Require
             .map(|step| StepHelp {
                 step,
                 shape: step_help(step),
+                codes: code_lists(step, reference)
+                    .into_iter()
+                    .map(|(field, list)| StepCodes {
+                        field,
+                        codes: usable(list),
+                    })
+                    .collect(),
             })
             .collect(),
         completion_codes: usable(&reference.completion_codes),
@@ -176,6 +223,22 @@ pub fn requirements(order_type: OrderType, reference: &ReferenceData) -> Require
 mod tests {
     use super::*;
     use crate::capture::Capture;
+
+    #[test]
+    fn a_cycle_read_lists_its_captures_and_the_endpoint_flags_they_draw_from() {
+        let needs = requirements(OrderType::CycleRead, &ReferenceData::default());
+        let steps: Vec<&str> = needs.steps.iter().map(|s| s.step).collect();
+        assert_eq!(
+            steps,
+            ["reading", "skip", "endpoint_flags", "meter_correction", "meter_found"]
+        );
+        let flags = &needs.steps[2].codes;
+        assert_eq!(flags.len(), 1);
+        assert_eq!(flags[0].field, "flags");
+        assert!(flags[0].codes.iter().any(|c| c.code == "low_battery"));
+        assert_eq!(needs.steps[0].codes[0].field, "reader_codes");
+        assert!(needs.steps[3].codes.is_empty());
+    }
 
     #[test]
     fn every_step_has_help_and_capture_shapes_parse() {

@@ -3,6 +3,7 @@
 //! whole days of work through the document instead.
 
 mod actions;
+mod cycle_captures;
 mod day;
 mod disconnect;
 mod exchange;

@@ -101,6 +101,32 @@ impl<'a> Sizes<'a> {
                 }
             }
             Capture::Problem { code, .. } => self.id("capture.code", code),
+            Capture::EndpointFlags { flags } => {
+                self.list("capture.flags", flags.len(), MAX_ITEMS);
+                for (i, flag) in flags.iter().enumerate() {
+                    self.id(format!("capture.flags[{i}]"), flag);
+                }
+            }
+            Capture::MeterCorrection { corrections } => {
+                self.list("capture.corrections", corrections.len(), MAX_ITEMS);
+                for (i, c) in corrections.iter().enumerate() {
+                    let field = format!("capture.corrections[{i}].value");
+                    if c.field.is_text() {
+                        self.texts.push((field, &c.value));
+                    } else {
+                        self.id(field, &c.value);
+                    }
+                }
+            }
+            Capture::MeterFound {
+                serial,
+                reading,
+                location,
+            } => {
+                self.id("capture.serial", serial);
+                self.id("capture.reading", reading);
+                self.texts.push(("capture.location".into(), location));
+            }
             Capture::Valve { .. } | Capture::LeakCheck { .. } | Capture::Customer { .. } => {}
         }
     }

@@ -1,13 +1,17 @@
 //! The cycle-read rules of DOMAIN.md ("Cycle read", rules 1–8), one small rule per concern, in
 //! the order they run: what the crew must fix first comes first (the register and dials, then a
-//! re-key, then a photo, then a note).
+//! re-key, then a photo, then a note). The reader's other captures on a route (endpoint flags,
+//! meter-record corrections, meters found) have their own rules after the reading's.
 
 mod analysis;
 mod codes;
 mod completion;
 mod consumption;
+mod correction;
 mod dials;
+mod endpoint;
 mod fixed;
+mod found;
 mod limits;
 mod skip;
 
@@ -39,6 +43,12 @@ pub(super) static RULES: &[&dyn Rule] = &[
     // Accepted: rule 5's unauthorized use, rule 3's billed quantity, outcomes and flags.
     &consumption::UnauthorizedUse,
     &limits::Outcome,
+    // What the reader saw beside the reading: the endpoint, the record, another meter.
+    &endpoint::EndpointFlags,
+    &correction::CorrectionField,
+    &correction::CorrectionValue,
+    &correction::CorrectionPhoto,
+    &found::MeterFound,
     // Rules 6 and 7 for skips.
     &skip::SkipCode,
     &skip::SkipPhoto,
