@@ -175,6 +175,61 @@ pub enum ProblemSeverity {
 }
 
 mirror_enum!(ProblemSeverity { Low = "low", Medium = "medium", High = "high", Critical = "critical" });
+
+/// A field of the office's meter record a reader may propose a correction to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MeterField {
+    /// The serial / badge number (a photo of the badge is required).
+    Serial,
+    /// The meter's size.
+    Size,
+    /// Where the meter is.
+    Location,
+    /// The premise's access notes.
+    AccessNotes,
+    /// How many registers the meter has.
+    RegisterCount,
+    /// Dials left of the decimal point of one register.
+    DialsLeft,
+    /// Dials right of the decimal point of one register.
+    DialsRight,
+    /// The multiplier of one register.
+    Multiplier,
+}
+
+mirror_enum!(MeterField { Serial = "serial", Size = "size", Location = "location", AccessNotes = "access_notes", RegisterCount = "register_count", DialsLeft = "dials_left", DialsRight = "dials_right", Multiplier = "multiplier" });
+
+/// The value a reader found for one field of the meter record, where the record is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FieldCorrection {
+    /// Which field.
+    pub field: MeterField,
+    /// The register, for per-register fields (dials, multiplier); none otherwise.
+    #[uniffi(default = None)]
+    pub register: Option<u32>,
+    /// The value as found on site, as keyed.
+    pub value: String,
+}
+
+impl From<FieldCorrection> for core::FieldCorrection {
+    fn from(c: FieldCorrection) -> Self {
+        core::FieldCorrection {
+            field: c.field.into(),
+            register: c.register,
+            value: c.value,
+        }
+    }
+}
+
+impl From<core::FieldCorrection> for FieldCorrection {
+    fn from(c: core::FieldCorrection) -> Self {
+        FieldCorrection {
+            field: c.field.into(),
+            register: c.register,
+            value: c.value,
+        }
+    }
+}
 /// One register reading at one instant, for the low-flow test.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct FlowSample {
@@ -500,6 +555,26 @@ pub enum Capture {
         /// How serious.
         severity: ProblemSeverity,
     },
+    /// What the meter's radio endpoint reports or the reader sees on it: codes from the
+    /// requirements' `flags` list (`tamper`, `low_battery`...).
+    EndpointFlags {
+        /// The endpoint flag codes, each once.
+        flags: Vec<String>,
+    },
+    /// The office's meter record is wrong: the values found on site, for the office to accept.
+    MeterCorrection {
+        /// One correction per field (per register for register fields).
+        corrections: Vec<FieldCorrection>,
+    },
+    /// A meter at the premise that is not the order's meter.
+    MeterFound {
+        /// Serial / badge as read off it.
+        serial: String,
+        /// Its register, as keyed.
+        reading: String,
+        /// Where it is.
+        location: String,
+    },
 }
 
 impl From<Capture> for core::Capture {
@@ -565,6 +640,19 @@ impl From<Capture> for core::Capture {
             Capture::Problem { code, severity } => C::Problem {
                 code,
                 severity: severity.into(),
+            },
+            Capture::EndpointFlags { flags } => C::EndpointFlags { flags },
+            Capture::MeterCorrection { corrections } => C::MeterCorrection {
+                corrections: corrections.into_iter().map(Into::into).collect(),
+            },
+            Capture::MeterFound {
+                serial,
+                reading,
+                location,
+            } => C::MeterFound {
+                serial,
+                reading,
+                location,
             },
         }
     }
@@ -636,6 +724,19 @@ impl From<core::Capture> for Capture {
                 code,
                 severity: severity.into(),
             },
+            C::EndpointFlags { flags } => Capture::EndpointFlags { flags },
+            C::MeterCorrection { corrections } => Capture::MeterCorrection {
+                corrections: corrections.into_iter().map(Into::into).collect(),
+            },
+            C::MeterFound {
+                serial,
+                reading,
+                location,
+            } => Capture::MeterFound {
+                serial,
+                reading,
+                location,
+            },
         }
     }
 }
@@ -670,6 +771,7 @@ mod tests {
         assert_wire::<_, core::MeterCondition>(MeterCondition::ALL, MeterCondition::wire_name);
         assert_wire::<_, core::Recommendation>(Recommendation::ALL, Recommendation::wire_name);
         assert_wire::<_, core::ProblemSeverity>(ProblemSeverity::ALL, ProblemSeverity::wire_name);
+        assert_wire::<_, core::MeterField>(MeterField::ALL, MeterField::wire_name);
     }
 
     fn every_capture() -> Vec<Capture> {
@@ -767,6 +869,28 @@ mod tests {
             Capture::Problem {
                 code: "leak".into(),
                 severity: ProblemSeverity::Critical,
+            },
+            Capture::EndpointFlags {
+                flags: vec!["tamper".into(), "low_battery".into()],
+            },
+            Capture::MeterCorrection {
+                corrections: vec![
+                    FieldCorrection {
+                        field: MeterField::Serial,
+                        register: None,
+                        value: "SN9".into(),
+                    },
+                    FieldCorrection {
+                        field: MeterField::DialsLeft,
+                        register: Some(1),
+                        value: "6".into(),
+                    },
+                ],
+            },
+            Capture::MeterFound {
+                serial: "SN77".into(),
+                reading: "00412".into(),
+                location: "side yard".into(),
             },
         ]
     }

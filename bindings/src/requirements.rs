@@ -8,8 +8,8 @@ use fieldline_core::reference::{ChecklistTemplate, CodeDef, QuestionKind, Refere
 use fieldline_core::rules;
 
 use crate::capture::{
-    DisconnectPoint, HouseValveResult, LeakResolution, LeakSide, MeterCondition, NoticeMethod,
-    ProblemSeverity, Recommendation, SealCondition, ValvePosition, wire_names,
+    DisconnectPoint, HouseValveResult, LeakResolution, LeakSide, MeterCondition, MeterField,
+    NoticeMethod, ProblemSeverity, Recommendation, SealCondition, ValvePosition, wire_names,
 };
 
 /// A step of order work: a reading, a skip, or one kind of `Capture`.
@@ -47,6 +47,12 @@ pub enum Step {
     Checklist,
     /// `Capture.Problem`.
     Problem,
+    /// `Capture.EndpointFlags`.
+    EndpointFlags,
+    /// `Capture.MeterCorrection`.
+    MeterCorrection,
+    /// `Capture.MeterFound`.
+    MeterFound,
 }
 
 impl Step {
@@ -67,6 +73,9 @@ impl Step {
             CoreCapture::Exchange { .. } => Step::Exchange,
             CoreCapture::Checklist { .. } => Step::Checklist,
             CoreCapture::Problem { .. } => Step::Problem,
+            CoreCapture::EndpointFlags { .. } => Step::EndpointFlags,
+            CoreCapture::MeterCorrection { .. } => Step::MeterCorrection,
+            CoreCapture::MeterFound { .. } => Step::MeterFound,
         }
     }
 
@@ -89,6 +98,9 @@ impl Step {
             "exchange" => Step::Exchange,
             "checklist" => Step::Checklist,
             "problem" => Step::Problem,
+            "endpoint_flags" => Step::EndpointFlags,
+            "meter_correction" => Step::MeterCorrection,
+            "meter_found" => Step::MeterFound,
             _ => return None,
         })
     }
@@ -279,7 +291,14 @@ fn choices(step: Step) -> Vec<StepChoice> {
             ProblemSeverity::ALL,
             ProblemSeverity::wire_name,
         )],
+        Step::MeterCorrection => vec![choice(
+            "corrections.field",
+            MeterField::ALL,
+            MeterField::wire_name,
+        )],
         Step::Reading
+        | Step::EndpointFlags
+        | Step::MeterFound
         | Step::Skip
         | Step::MeterVerified
         | Step::SealRemoved
@@ -310,6 +329,7 @@ fn code_lists(step: Step, order_type: OrderType, reference: &ReferenceData) -> V
         Step::Skip => vec![list("code", &reference.skip_codes)],
         Step::Exchange => vec![list("reason", &reference.exchange_reasons)],
         Step::Problem => vec![list("code", &reference.problem_codes)],
+        Step::EndpointFlags => vec![list("flags", &reference.endpoint_flags)],
         Step::MeterVerified
         | Step::Valve
         | Step::LeakCheck
@@ -321,7 +341,9 @@ fn code_lists(step: Step, order_type: OrderType, reference: &ReferenceData) -> V
         | Step::MedicalClaim
         | Step::LowFlowTest
         | Step::Investigation
-        | Step::Checklist => Vec::new(),
+        | Step::Checklist
+        | Step::MeterCorrection
+        | Step::MeterFound => Vec::new(),
     }
 }
 
@@ -402,6 +424,28 @@ mod tests {
         assert_eq!(valve.choices[1].options, ["angle_valve", "curb_stop"]);
         assert!(!reqs.completion_codes.is_empty());
         assert!(!reqs.not_done_reasons.is_empty());
+    }
+
+    #[test]
+    fn a_cycle_read_lists_the_endpoint_flags_and_the_correctable_fields() {
+        let reqs = requirements(OrderType::CycleRead, &ReferenceData::default());
+        let steps: Vec<Step> = reqs.steps.iter().map(|s| s.step).collect();
+        assert_eq!(
+            steps,
+            [
+                Step::Reading,
+                Step::Skip,
+                Step::EndpointFlags,
+                Step::MeterCorrection,
+                Step::MeterFound
+            ]
+        );
+        let flags = &reqs.steps[2].code_lists[0];
+        assert_eq!(flags.field, "flags");
+        assert!(flags.codes.iter().any(|c| c.code == "tamper"));
+        let fields = &reqs.steps[3].choices[0];
+        assert_eq!(fields.field, "corrections.field");
+        assert!(fields.options.contains(&"access_notes".to_string()));
     }
 
     #[test]

@@ -137,6 +137,7 @@ pub fn validate(data: &ReferenceData) -> Result<(), OrderError> {
         ("not_done_reasons", &data.not_done_reasons),
         ("exchange_reasons", &data.exchange_reasons),
         ("problem_codes", &data.problem_codes),
+        ("endpoint_flags", &data.endpoint_flags),
     ] {
         codes(field, list)?;
     }
@@ -235,5 +236,9 @@ mod tests {
         let mut offset = ReferenceData::default_water();
         offset.policy.disconnect.utc_offset_minutes = 15 * 60;
         assert_eq!(field_of(&offset), "policy.disconnect.utc_offset_minutes");
+        let mut flags = ReferenceData::default_water();
+        let tamper = flags.endpoint_flags[0].clone();
+        flags.endpoint_flags.push(tamper);
+        assert_eq!(field_of(&flags), "endpoint_flags");
     }
 }

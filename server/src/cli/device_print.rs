@@ -195,16 +195,19 @@ pub fn order(view: &OrderView) {
 
 /// What the order's type asks for: its steps (with the JSON shape of each) and its codes.
 pub fn requirements(needs: &Requirements) {
-    say!("  steps of a {}:", needs.order_type);
-    for step in &needs.steps {
-        say!("    {}: {}", step.step, step.shape);
-    }
     let codes = |list: &[CodeDef]| {
         list.iter()
             .map(|c| c.code.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
+    say!("  steps of a {}:", needs.order_type);
+    for step in &needs.steps {
+        say!("    {}: {}", step.step, step.shape);
+        for list in &step.codes {
+            say!("      {}: {}", list.field, codes(&list.codes));
+        }
+    }
     say!("  completion codes: {}", codes(&needs.completion_codes));
     say!("  not-done reasons: {}", codes(&needs.not_done_reasons));
 }
