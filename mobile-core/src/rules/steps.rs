@@ -230,7 +230,13 @@ mod tests {
         let steps: Vec<&str> = needs.steps.iter().map(|s| s.step).collect();
         assert_eq!(
             steps,
-            ["reading", "skip", "endpoint_flags", "meter_correction", "meter_found"]
+            [
+                "reading",
+                "skip",
+                "endpoint_flags",
+                "meter_correction",
+                "meter_found"
+            ]
         );
         let flags = &needs.steps[2].codes;
         assert_eq!(flags.len(), 1);

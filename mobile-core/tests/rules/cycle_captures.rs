@@ -34,7 +34,9 @@ fn found(serial: &str, reading: &str, location: &str) -> Capture {
 
 fn with_note(action: FieldAction, text: &str) -> FieldAction {
     match action {
-        FieldAction::Capture { capture, photos, .. } => FieldAction::Capture {
+        FieldAction::Capture {
+            capture, photos, ..
+        } => FieldAction::Capture {
             capture,
             photos,
             note: Some(text.into()),

@@ -9,9 +9,9 @@ use chrono::DateTime;
 use fieldline_core::client::{ClientError, FieldClient};
 use fieldline_core::field_found::FieldReport;
 use fieldline_core::{
-    Answer, Capture, ChecklistAnswer, FieldAction, GeoPoint, GpsFix, LeakResolution, NewMeter,
-    NoticeMethod, OldMeter, PhotoKind, PhotoRef, ProblemSeverity, ReadMethod, ReadingInput, Status,
-    ValvePosition,
+    Answer, Capture, ChecklistAnswer, FieldAction, FieldCorrection, GeoPoint, GpsFix,
+    LeakResolution, MeterField, NewMeter, NoticeMethod, OldMeter, PhotoKind, PhotoRef,
+    ProblemSeverity, ReadMethod, ReadingInput, Status, ValvePosition,
 };
 use fieldline_server::store::Meter;
 use fieldline_tests::{Handheld, PASSWORD, TestServer};
@@ -1114,5 +1114,240 @@ async fn a_cycle_read_with_reader_and_trouble_codes_reaches_the_office_with_thei
             .map(|e| e["action"]["code"].clone()),
         Some(json!("meter_not_found"))
     );
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Cycle read: endpoint flags, meter-record corrections and a meter found.
+
+fn correction(field: MeterField, register: Option<u32>, value: &str) -> FieldCorrection {
+    FieldCorrection {
+        field,
+        register,
+        value: value.into(),
+    }
+}
+
+fn meter_found(serial: &str, photos: Vec<PhotoRef>) -> FieldAction {
+    cap(
+        Capture::MeterFound {
+            serial: serial.into(),
+            reading: "00412".into(),
+            location: "side yard, behind the shed".into(),
+        },
+        photos,
+    )
+}
+
+/// The details of the order's exceptions with `code`, sorted.
+fn exception_details(shown: &Value, code: &str) -> Vec<String> {
+    let mut details: Vec<String> = shown["derived"]["exceptions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e["code"] == code)
+        .filter_map(|e| e["detail"].as_str().map(str::to_string))
+        .collect();
+    details.sort();
+    details
+}
+
+#[tokio::test]
+async fn a_cycle_reads_endpoint_flags_meter_corrections_and_meter_found_reach_the_office_for_review()
+ {
+    let server = TestServer::start().await;
+    let office = server.login("dispatcher", PASSWORD).await;
+    let (_, meter) = metered_premise(&server, &server.utility).await;
+    // The utility adds an endpoint flag of its own through the reference API.
+    publish_reference(&server, |r| {
+        r["endpoint_flags"]
+            .as_array_mut()
+            .expect("endpoint flags")
+            .push(json!({"code": "antenna_bent", "label": "Antenna bent",
+                         "photo_required": true, "flag": "endpoint_problem"}));
+    })
+    .await;
+    let order = create_order(
+        &server,
+        &office,
+        json!({"order_type": "cycle_read", "meter_id": meter.id, "assignee": "reader1"}),
+    )
+    .await;
+    let reader = handheld_with_orders(&server, "reader1").await;
+    let (id, serial) = (order.clone(), meter.serial.clone());
+    offline(&reader, move |c| {
+        let badge = || vec![photo(PhotoKind::Meter, 7)];
+        let flags_of = |codes: &[&str]| Capture::EndpointFlags {
+            flags: codes.iter().map(|c| c.to_string()).collect(),
+        };
+        let corrections =
+            |list: Vec<FieldCorrection>| Capture::MeterCorrection { corrections: list };
+
+        // Endpoint flags from the published list, with the photo the utility's flag needs.
+        refused(
+            c.record(&id, cap(flags_of(&["haunted"]), vec![])),
+            "cycle_read.endpoint_flags",
+            "capture.flags[0]",
+        );
+        refused(
+            c.record(&id, cap(flags_of(&["tamper", "antenna_bent"]), vec![])),
+            "cycle_read.endpoint_flags",
+            "photos",
+        );
+        let endpoint = c
+            .record(&id, cap(flags_of(&["tamper", "antenna_bent"]), badge()))
+            .expect("the endpoint flags");
+        assert_eq!(flags(&endpoint), ["tamper", "endpoint_problem"]);
+        assert_eq!(endpoint.assessment.follow_ups.len(), 1);
+
+        // Corrections of the meter record: a known field, a new value, a badge photo for a serial.
+        refused(
+            c.record(
+                &id,
+                cap(
+                    corrections(vec![correction(MeterField::Serial, None, "SN-NEW-77")]),
+                    vec![],
+                ),
+            ),
+            "cycle_read.correction_photo",
+            "photos",
+        );
+        refused(
+            c.record(
+                &id,
+                cap(
+                    corrections(vec![correction(MeterField::Serial, None, &serial)]),
+                    badge(),
+                ),
+            ),
+            "cycle_read.correction_value",
+            "capture.corrections[0].value",
+        );
+        refused(
+            c.record(
+                &id,
+                cap(
+                    corrections(vec![correction(MeterField::DialsLeft, None, "6")]),
+                    vec![],
+                ),
+            ),
+            "cycle_read.correction_field",
+            "capture.corrections[0].register",
+        );
+        let corrected = c
+            .record(
+                &id,
+                cap(
+                    corrections(vec![
+                        correction(MeterField::Serial, None, "SN-NEW-77"),
+                        correction(MeterField::AccessNotes, None, "gate code 4471, dog in yard"),
+                        correction(MeterField::DialsLeft, Some(1), "6"),
+                    ]),
+                    badge(),
+                ),
+            )
+            .expect("the corrections");
+        assert_eq!(flags(&corrected), ["meter_info_correction"; 3]);
+
+        // A second meter at the premise.
+        refused(
+            c.record(&id, meter_found(&serial, badge())),
+            "cycle_read.meter_found",
+            "capture.serial",
+        );
+        refused(
+            c.record(&id, meter_found("SN-EXTRA-1", vec![])),
+            "cycle_read.meter_found",
+            "photos",
+        );
+        let found = c
+            .record(&id, meter_found("SN-EXTRA-1", badge()))
+            .expect("the meter found");
+        assert_eq!(flags(&found), ["meter_found"]);
+
+        c.record(&id, reading("1050", vec![])).expect("the reading");
+        c.complete(&id, Some("read")).expect("completed");
+    })
+    .await;
+    office_sees_no_work(&server, &office, &order).await;
+
+    reader.sync().await;
+    let shown = office_view(&server, &office, &order).await;
+    assert_eq!(shown["derived"]["status"], "completed", "{shown}");
+    assert_work(
+        &shown,
+        &[
+            "capture:endpoint_flags",
+            "capture:meter_correction",
+            "capture:meter_found",
+            "reading",
+            "complete",
+        ],
+    );
+    assert_eq!(
+        exception_codes(&shown),
+        [
+            "endpoint_problem",
+            "meter_found",
+            "meter_info_correction",
+            "tamper"
+        ]
+    );
+    assert_eq!(
+        exception_details(&shown, "meter_info_correction"),
+        [
+            "access_notes: differs from the record".to_string(),
+            "dials_left: 5 on record, 6 found".to_string(),
+            format!("serial: {} on record, SN-NEW-77 found", meter.serial),
+        ]
+    );
+    let proposed = &captured(&shown, "meter_correction")["action"];
+    assert_eq!(
+        proposed["capture"]["corrections"][1],
+        json!({"field": "access_notes", "register": null, "value": "gate code 4471, dog in yard"})
+    );
+    assert_eq!(proposed["photos"].as_array().map(Vec::len), Some(1));
+    let extra = &captured(&shown, "meter_found")["action"]["capture"];
+    assert_eq!(extra["serial"], "SN-EXTRA-1");
+    assert_eq!(extra["reading"], "00412");
+    assert_eq!(
+        captured(&shown, "endpoint_flags")["action"]["capture"]["flags"],
+        json!(["tamper", "antenna_bent"])
+    );
+
+    // Tamper and the meter found each call for an inspection; the corrections wait for a
+    // dispatcher: the meter record is unchanged.
+    let links = server
+        .get(&format!("/api/v1/orders/{order}/follow-ups"), Some(&office))
+        .await
+        .json();
+    let mut reasons: Vec<(String, String)> = links["follow_ups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            (
+                l["kind"].as_str().unwrap_or("?").to_string(),
+                l["reason"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            ("inspection".to_string(), "endpoint_tamper".to_string()),
+            ("inspection".to_string(), "meter_found".to_string()),
+        ],
+        "{links}"
+    );
+    let record = server
+        .get(&format!("/api/v1/meters/{}", meter.id), Some(&office))
+        .await
+        .json();
+    assert_eq!(record["serial"], meter.serial.as_str(), "{record}");
+    assert_eq!(record["registers"][0]["dials_left"], 5, "{record}");
     server.stop().await;
 }

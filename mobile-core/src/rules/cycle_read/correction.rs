@@ -9,8 +9,8 @@ use crate::action::FieldAction;
 use crate::capture::{Capture, FieldCorrection, MeterField};
 use crate::model::{MeterSnapshot, OfficeData};
 use crate::outcome::{Flag, Need, Refusal};
-use crate::rules::service::same_serial;
 use crate::rules::Input;
+use crate::rules::service::same_serial;
 
 /// Flag: the reader proposes a correction to the meter record.
 pub(crate) const METER_INFO_CORRECTION: &str = "meter_info_correction";
@@ -141,12 +141,18 @@ fn well_formed(field: MeterField, value: &str) -> Result<(), String> {
     let number = |low: u32, high: u32| -> Result<(), String> {
         match value.parse::<u32>() {
             Ok(n) if (low..=high).contains(&n) => Ok(()),
-            _ => Err(format!("The {} is a whole number from {low} to {high}.", words(field))),
+            _ => Err(format!(
+                "The {} is a whole number from {low} to {high}.",
+                words(field)
+            )),
         }
     };
     match field {
         MeterField::Serial => {
-            if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            if value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
                 Ok(())
             } else {
                 Err("A serial is letters, digits and dashes, as on the badge.".into())
@@ -154,7 +160,10 @@ fn well_formed(field: MeterField, value: &str) -> Result<(), String> {
         }
         MeterField::Size => {
             if value.chars().any(char::is_control) || value.chars().count() > 16 {
-                Err("Key the size as marked on the meter (5/8\", 1\", 2\"), at most 16 characters.".into())
+                Err(
+                    "Key the size as marked on the meter (5/8\", 1\", 2\"), at most 16 characters."
+                        .into(),
+                )
             } else {
                 Ok(())
             }
@@ -189,13 +198,19 @@ fn same_value(field: MeterField, recorded: &str, found: &str) -> bool {
     match field {
         MeterField::Serial => same_serial(recorded, found),
         MeterField::Size => {
-            let squeeze = |s: &str| s.split_whitespace().collect::<String>().to_ascii_lowercase();
+            let squeeze = |s: &str| {
+                s.split_whitespace()
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+            };
             squeeze(recorded) == squeeze(found)
         }
         MeterField::Location | MeterField::AccessNotes => recorded.trim() == found,
         MeterField::RegisterCount
         | MeterField::DialsLeft
         | MeterField::DialsRight
-        | MeterField::Multiplier => recorded.trim().parse::<u32>().ok() == found.parse::<u32>().ok(),
+        | MeterField::Multiplier => {
+            recorded.trim().parse::<u32>().ok() == found.parse::<u32>().ok()
+        }
     }
 }

@@ -6,8 +6,8 @@
 use crate::action::FieldAction;
 use crate::capture::Capture;
 use crate::outcome::{Flag, FollowUpKind, FollowUpProposal, Need, Refusal};
-use crate::rules::seal::TAMPER;
 use crate::rules::is_blank;
+use crate::rules::seal::TAMPER;
 
 /// Follow-up reason: the endpoint reported or showed tampering.
 pub(crate) const ENDPOINT_TAMPER: &str = "endpoint_tamper";

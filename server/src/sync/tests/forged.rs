@@ -10,9 +10,9 @@ use super::*;
 use crate::store::PageRequest;
 use fieldline_core::reference::ReferenceData;
 use fieldline_core::{
-    Answer, Capture, ChecklistAnswer, ChecklistRef, FlowSample, NewMeter, NoticeMethod,
-    OfficeAction, OfficeData, OldMeter, PhotoKind, ProblemSeverity, SealCondition, SpecialReadKind,
-    ValvePosition, rules,
+    Answer, Capture, ChecklistAnswer, ChecklistRef, FieldCorrection, FlowSample, MeterField,
+    NewMeter, NoticeMethod, OfficeAction, OfficeData, OldMeter, PhotoKind, ProblemSeverity,
+    SealCondition, SpecialReadKind, ValvePosition, rules,
 };
 use std::collections::BTreeSet;
 
@@ -217,6 +217,27 @@ fn problem(code: &str, photos: usize) -> FieldAction {
     )
 }
 
+fn correction(field: MeterField, register: Option<u32>, value: &str) -> FieldAction {
+    cap(Capture::MeterCorrection {
+        corrections: vec![FieldCorrection {
+            field,
+            register,
+            value: value.into(),
+        }],
+    })
+}
+
+fn meter_found(serial: &str) -> FieldAction {
+    cap_photos(
+        Capture::MeterFound {
+            serial: serial.into(),
+            reading: "00412".into(),
+            location: "side yard".into(),
+        },
+        photo_list(PhotoKind::Meter, 1),
+    )
+}
+
 fn flow_test(v0: &str, v1: &str) -> FieldAction {
     let t0 = Timestamp(CREATED.0 + 1_000);
     cap(Capture::LowFlowTest {
@@ -273,6 +294,11 @@ fn rows() -> Vec<Forged> {
         forged("cycle_read.skip_photo", CycleRead, skip("locked_gate")),
         forged("cycle_read.skip_note", CycleRead, skip("meter_not_found")),
         forged("cycle_read.reading_or_skip", CycleRead, complete(None, vec![])).after(vec![start()]),
+        forged("cycle_read.endpoint_flags", CycleRead, cap(Capture::EndpointFlags { flags: vec!["haunted".into()] })),
+        forged("cycle_read.correction_field", CycleRead, correction(MeterField::DialsLeft, None, "6")),
+        forged("cycle_read.correction_value", CycleRead, correction(MeterField::Size, None, "5/8\"")),
+        forged("cycle_read.correction_photo", CycleRead, correction(MeterField::Serial, None, "SN9")),
+        forged("cycle_read.meter_found", CycleRead, meter_found(SERIAL)),
         // Re-reads and special reads.
         forged("re_read.other_reader", ReRead, reading("1050", 1)).office(|o| {
             o.details.audit = true;
