@@ -57,17 +57,20 @@ rule! {
             if !record {
                 return Err(Refusal::new(id, at(i, "field"), "This order has no record of that to correct; call the office."));
             }
-            match (c.field.per_register(), c.register) {
-                (true, None) => {
-                    return Err(Refusal::new(id, at(i, "register"), format!("Say which register's {} is wrong.", words(c.field))));
-                }
-                (true, Some(n)) if office.register(n).is_none() => {
-                    return Err(Refusal::new(id, at(i, "register"), format!("The meter on record has no register {n}. To report a missing register, correct the register count.")));
-                }
-                (false, Some(_)) => {
-                    return Err(Refusal::new(id, at(i, "register"), format!("The {} belongs to the meter, not to a register: leave the register empty.", words(c.field))));
-                }
-                _ => {}
+            let register_problem = match (c.field.per_register(), c.register) {
+                (true, None) => Some(format!("Say which register's {} is wrong.", words(c.field))),
+                (true, Some(n)) if office.register(n).is_none() => Some(format!(
+                    "The meter on record has no register {n}. \
+                     To report a missing register, correct the register count."
+                )),
+                (false, Some(_)) => Some(format!(
+                    "The {} belongs to the meter, not to a register: leave the register empty.",
+                    words(c.field)
+                )),
+                _ => None,
+            };
+            if let Some(problem) = register_problem {
+                return Err(Refusal::new(id, at(i, "register"), problem));
             }
             if corrections[..i].iter().any(|p| p.field == c.field && p.register == c.register) {
                 return Err(Refusal::new(id, at(i, "field"), "Each field only once, please."));
