@@ -15,6 +15,7 @@ mod order_types;
 mod orders;
 mod push;
 mod refresh;
+mod seals;
 mod security_matrix;
 mod sync_devices;
 mod sync_server;
