@@ -35,6 +35,16 @@ pub struct TimelineEntry {
     pub concurrent_with: Vec<String>,
 }
 
+/// A timeline entry reads as the entry it annotates (`detail.field[0].id`, `.action`), as the
+/// detail's `field` list did before it became a timeline.
+impl std::ops::Deref for TimelineEntry {
+    type Target = FieldEntry;
+
+    fn deref(&self) -> &FieldEntry {
+        &self.entry
+    }
+}
+
 /// Names the server bound the changes to, by user id.
 pub type UserNames = HashMap<Uuid, String>;
 

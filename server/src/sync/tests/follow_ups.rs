@@ -90,7 +90,7 @@ async fn use_on_an_inactive_account_creates_one_inspection_however_often_it_is_s
     let origin_detail = detail(f.store.as_ref(), f.utility, origin)
         .await
         .expect("origin");
-    assert_eq!(link.origin_entry_id, origin_detail.field[0].entry.id);
+    assert_eq!(link.origin_entry_id, origin_detail.field[0].id);
 
     let follow_up = detail(f.store.as_ref(), f.utility, link.order_id)
         .await
