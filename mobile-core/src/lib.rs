@@ -14,6 +14,7 @@ pub mod reference;
 pub mod rules;
 pub mod status;
 pub mod sync;
+pub mod timeline;
 
 pub use action::{ActionContext, FieldAction, OfficeAction, PhotoKind, PhotoRef, ReadingInput};
 pub use capture::*;

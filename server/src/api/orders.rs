@@ -347,7 +347,18 @@ async fn visible_order(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult
     Ok(stored)
 }
 
-/// One order: office data, the field record, derived status and exceptions.
+/// One order: office data, the office log, the field work as a timeline, derived status and
+/// exceptions.
+///
+/// `field` lists the crew's entries in causal order: every entry comes after each entry its
+/// writer had seen (the document's change history, never device clocks). Entries made without
+/// either having seen the other (two devices offline) are ordered by device time, then entry id,
+/// so every read of the same document gives the same timeline. Each entry keeps the document's
+/// fields (`id`, `action`, `context` with the device's claimed user, time and GPS, `assessment`
+/// with its flags, `rules_version`, `reference_version`, `origin`) and adds `user` and
+/// `device_id` (who the server bound the change to), `device_time` (RFC 3339), `received_at`
+/// (when the server received it; null if it has no log row), `exceptions` (codes of the order's
+/// exceptions naming the entry) and `concurrent_with` (ids of the entries it is concurrent with).
 #[utoipa::path(
     get,
     path = "/api/v1/orders/{id}",
@@ -355,7 +366,9 @@ async fn visible_order(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult
     params(("id" = String, Path, description = "Order id (UUID) or office number")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The order with its document's contents and derivation"),
+        (status = 200, description = "The order with its document's contents and derivation; \
+            `field` is the crew's work in causal order, concurrent entries by device time then \
+            entry id"),
         (status = 404, description = "No such order in your utility", body = ErrorBody),
     )
 )]

@@ -219,12 +219,21 @@ pub async fn create_order(
     };
 
     let reference = crate::reference::current(store, utility).await?;
-    let details = order_details(
+    let mut details = order_details(
         request.order_type,
         request.details.as_ref(),
         &reference,
         meter.as_ref().map(|m| m.serial.as_str()),
     )?;
+    super::seal_history::fill(
+        store,
+        utility,
+        request.order_type,
+        meter.as_ref().map(|m| m.id),
+        premise.id,
+        &mut details,
+    )
+    .await?;
 
     let priority = request.priority.unwrap_or(Priority::Normal);
     let office = OfficeData {
@@ -262,10 +271,11 @@ pub async fn create_order(
         now,
     )?;
     let summary = store.insert_order(utility, &new).await?;
-    detail_of(StoredOrder {
+    let stored = StoredOrder {
         summary,
         doc: new.doc,
-    })
+    };
+    detail_of(store, utility, stored).await
 }
 
 /// The document, projection and change log of a new order, assigned to `assignee` if given.

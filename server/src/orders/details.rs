@@ -20,7 +20,9 @@ pub struct OrderDetailsRequest {
     #[schema(value_type = Option<String>, example = "move_out")]
     pub special_read: Option<SpecialReadKind>,
     /// The seal or lock number recorded when service was shut off (`turn_on`, `reconnect`):
-    /// the crew must find and remove that seal, another one flags tamper.
+    /// the crew must find and remove that seal, another one flags tamper. When omitted, the
+    /// newest seal a disconnect or turn-off installed on the order's meter (as synced from the
+    /// field) is used; a number given here wins.
     pub recorded_seal: Option<String>,
     /// The checklist an `inspection` answers, by template id and version; the version must be
     /// in the utility's current reference data.

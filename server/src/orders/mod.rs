@@ -14,9 +14,11 @@ pub mod notices;
 pub mod payments;
 mod projection;
 pub mod re_read;
+pub mod seal_history;
 mod seed;
 #[cfg(test)]
 mod tests;
+pub mod timeline;
 
 pub use create::{
     NewOrderRequest, account_snapshot, build_order, create_order, due_at_for, meter_snapshot,
@@ -31,9 +33,7 @@ use crate::store::{NewChange, OrderSummary, OrderUpdate, Store, StoredOrder, Use
 use chrono::{DateTime, Utc};
 use fieldline_core::document::ChangeInfo;
 use fieldline_core::document::automerge::ActorId;
-use fieldline_core::{
-    Derived, FieldEntry, OfficeAction, OfficeData, OfficeEntry, Timestamp, WorkOrderDoc,
-};
+use fieldline_core::{Derived, OfficeAction, OfficeData, OfficeEntry, Timestamp, WorkOrderDoc};
 use serde::Serialize;
 use std::sync::OnceLock;
 use uuid::Uuid;
@@ -61,8 +61,9 @@ pub struct OrderDetail {
     pub office: OfficeData,
     /// The office's log (assignments, cancellations, notes).
     pub office_log: Vec<OfficeEntry>,
-    /// Everything the crew recorded, in document order.
-    pub field: Vec<FieldEntry>,
+    /// Everything the crew recorded, as one timeline: each entry after every entry it had seen,
+    /// concurrent entries by device time then entry id (see [`timeline`]).
+    pub field: Vec<timeline::TimelineEntry>,
     /// Derived status, assignee and exceptions.
     pub derived: Derived,
 }
@@ -74,19 +75,32 @@ pub async fn detail(
     id: Uuid,
 ) -> Result<OrderDetail, OrderError> {
     let stored = store.get_order(utility, id).await?;
-    detail_of(stored)
+    detail_of(store, utility, stored).await
 }
 
-pub(crate) fn detail_of(stored: StoredOrder) -> Result<OrderDetail, OrderError> {
+/// The detail of an order as stored (just read, or just written without reading it back).
+pub(crate) async fn detail_of(
+    store: &dyn Store,
+    utility: UtilityId,
+    stored: StoredOrder,
+) -> Result<OrderDetail, OrderError> {
     let doc = WorkOrderDoc::load(&stored.doc)?;
     let record = doc.record()?;
     let derived = fieldline_core::derive(&record);
+    let field = timeline::load(
+        store,
+        utility,
+        stored.summary.id,
+        &record,
+        &stored.summary.projection.exceptions,
+    )
+    .await?;
     Ok(OrderDetail {
         assignee: derived.assignee.clone(),
         summary: stored.summary,
         office: record.office,
         office_log: record.office_log,
-        field: record.field,
+        field,
         derived,
     })
 }
@@ -156,13 +170,11 @@ pub async fn apply_office_action_traced(
         {
             // The detail of what was just stored, without reading it back.
             Ok(summary) => {
-                return Ok((
-                    detail_of(StoredOrder {
-                        summary,
-                        doc: update.doc,
-                    })?,
-                    assignees,
-                ));
+                let stored = StoredOrder {
+                    summary,
+                    doc: update.doc,
+                };
+                return Ok((detail_of(store, utility, stored).await?, assignees));
             }
             Err(crate::store::StoreError::Conflict(_)) => continue,
             Err(other) => return Err(other.into()),

@@ -206,10 +206,11 @@ pub async fn create_re_read(
         .collect();
     let new = build_order(Uuid::new_v4(), &office, assignee.as_ref(), by, None, now)?;
     let summary = store.insert_re_read(utility, &new, &hidden).await?;
-    detail_of(StoredOrder {
+    let stored = StoredOrder {
         summary,
         doc: new.doc,
-    })
+    };
+    detail_of(store, utility, stored).await
 }
 
 /// The latest value read for each register in a record, with the entry that read it.

@@ -408,3 +408,6 @@ async fn work_completed_offline_survives_an_office_cancel() {
     assert_eq!(merged.field.len(), 2, "the field work is all there");
     f.guard.cleanup().await;
 }
+
+mod field_timeline;
+mod seal_history;

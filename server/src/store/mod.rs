@@ -377,6 +377,15 @@ pub trait Store: Send + Sync + 'static {
         order: Uuid,
         installs: &[Install],
     ) -> StoreResult<Vec<InstalledElsewhere>>;
+    /// The seals installed by orders at `place` whose type is one of `order_types` (any type
+    /// when empty), newest install first (then the higher order number), at most `limit`.
+    async fn seals_installed_at(
+        &self,
+        utility: UtilityId,
+        place: EquipmentPlace,
+        order_types: &[fieldline_core::OrderType],
+        limit: u32,
+    ) -> StoreResult<Vec<InstalledSeal>>;
 
     // --- blind re-reads ---
     /// Inserts a re-read order (its document already blind) and the values kept from the

@@ -116,5 +116,12 @@ fn migrator() -> Migrator {
                 .into_sql_str(),
             false,
         ),
+        Migration::new(
+            10,
+            "orders_by_place".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/postgres/0010_orders_by_place.sql").into_sql_str(),
+            false,
+        ),
     ])
 }

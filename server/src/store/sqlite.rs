@@ -141,6 +141,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0007_installed_equipment.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            10,
+            "orders_by_place".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/sqlite/0010_orders_by_place.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -11,15 +11,14 @@
 use crate::fixtures::metered_premise_in;
 use fieldline_core::WorkOrderDoc;
 use fieldline_core::action::FieldAction;
-use fieldline_core::client::{ClientError, FieldClient};
+use fieldline_core::client::ClientError;
 use fieldline_core::model::Role;
-use fieldline_tests::PASSWORD;
+use fieldline_tests::Handheld;
 use fieldline_tests::process::{ActionLoop, ProcessData, ServerProcess};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The server and handheld binary.
@@ -89,67 +88,35 @@ async fn create_read(
     response.json()["id"].as_str().expect("id").to_string()
 }
 
-/// An in-process handheld on a home dir; its blocking calls run off the runtime.
-struct Device {
-    client: Arc<FieldClient>,
+/// An in-process handheld on `home` (kept across restarts), signed in as `user` to the server
+/// process.
+async fn sign_in(server: &ServerProcess, home: &Path, user: &str) -> Handheld {
+    let device = Handheld::open_at(home).await;
+    device.sign_in_to(&server.base_url, user).await;
+    device
 }
 
-impl Device {
-    fn open(home: &Path) -> Device {
-        Device {
-            client: Arc::new(FieldClient::open(home).expect("open the device store")),
-        }
-    }
-
-    async fn sign_in(server: &ServerProcess, home: &Path, user: &str) -> Device {
-        let device = Device::open(home);
-        let (url, user) = (server.base_url.clone(), user.to_string());
-        device
-            .run(move |c| c.sign_in(&url, &user, PASSWORD, &format!("{user}'s handheld")))
-            .await
-            .expect("sign in");
-        device
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
-    ) -> Result<T, ClientError> {
-        let client = Arc::clone(&self.client);
-        tokio::task::spawn_blocking(move || f(&client))
-            .await
-            .expect("device task")
-    }
-
-    /// Syncs until nothing is pending (a few attempts; a network error, such as a connection
-    /// pooled before the last kill, is retried like a handheld would).
-    async fn sync_to_completion(&self, context: &str) {
-        for _ in 0..5 {
-            let report = match self.run(|c| c.sync()).await {
-                Ok(report) => report,
-                Err(ClientError::Network(e)) => {
-                    say(&format!("{context}: final sync retried after: {e}"));
-                    continue;
-                }
-                Err(e) => panic!("{context}: final sync failed: {e}"),
-            };
-            assert_eq!(report.rejected, 0, "{context}: {report:?}");
-            let status = self.run(|c| c.status()).await.expect("status");
-            assert!(status.rejections.is_empty(), "{context}: {status:?}");
-            if !report.incomplete && status.pending_changes == 0 {
-                return;
+/// Syncs until nothing is pending (a few attempts; a network error, such as a connection
+/// pooled before the last kill, is retried like a handheld would).
+async fn sync_to_completion(device: &Handheld, context: &str) {
+    for _ in 0..5 {
+        let report = match device.try_sync().await {
+            Ok(report) => report,
+            Err(ClientError::Network(e)) => {
+                say(&format!("{context}: final sync retried after: {e}"));
+                continue;
             }
+            Err(e) => panic!("{context}: final sync failed: {e}"),
+        };
+        assert_eq!(report.rejected, 0, "{context}: {report:?}");
+        let status = device.run(|c| c.status()).await.expect("status");
+        assert!(status.rejections.is_empty(), "{context}: {status:?}");
+        if !report.incomplete && status.pending_changes == 0 {
+            return;
         }
-        let status = self.run(|c| c.status()).await.expect("status");
-        panic!("{context}: changes still pending after 5 syncs: {status:?}");
     }
-
-    async fn document(&self, id: &str) -> WorkOrderDoc {
-        let id = id.to_string();
-        self.run(move |c| c.document(&id))
-            .await
-            .expect("the device holds the order")
-    }
+    let status = device.run(|c| c.status()).await.expect("status");
+    panic!("{context}: changes still pending after 5 syncs: {status:?}");
 }
 
 /// The field entries of a document: (entry id, note text for notes).
@@ -189,7 +156,13 @@ struct Scene<'a> {
 /// every id in `returned` is there exactly once (with `exact`, nothing else is there); the
 /// office view lists the same entries; the audit trail holds no change twice and one device
 /// change per field entry.
-async fn check_order(at: &Scene<'_>, device: &Device, id: &str, returned: &[String], exact: bool) {
+async fn check_order(
+    at: &Scene<'_>,
+    device: &Handheld,
+    id: &str,
+    returned: &[String],
+    exact: bool,
+) {
     let Scene {
         context,
         server,
@@ -202,7 +175,7 @@ async fn check_order(at: &Scene<'_>, device: &Device, id: &str, returned: &[Stri
         .await
         .expect("stored order");
     let server_doc = WorkOrderDoc::load(&stored.doc).expect("server document");
-    let device_doc = device.document(id).await;
+    let device_doc = device.doc(id).await;
     assert_eq!(
         device_doc.to_json().expect("device JSON"),
         server_doc.to_json().expect("server JSON"),
@@ -299,7 +272,7 @@ async fn logged_device_changes(data: &ProcessData, orders: &[String]) -> usize {
 /// (reassigned away by the office) the device may refuse once it has learned of it.
 async fn work_offline(
     context: &str,
-    device: &Device,
+    device: &Handheld,
     user: &str,
     route: &[String],
     round: u32,
@@ -354,7 +327,7 @@ async fn server_killed_mid_sync_loses_no_edit_and_applies_none_twice() {
     }
     let mut devices = Vec::new();
     for (user, route) in users.iter().zip(&routes) {
-        let device = Device::sign_in(&server, &data.device_home(user), user).await;
+        let device = sign_in(&server, &data.device_home(user), user).await;
         let report = device.run(|c| c.sync()).await.expect("first sync");
         assert_eq!(report.new_orders, route.len(), "{report:?}");
         devices.push(device);
@@ -374,13 +347,7 @@ async fn server_killed_mid_sync_loses_no_edit_and_applies_none_twice() {
         }
     }
     let timer = Instant::now();
-    let syncs: Vec<_> = devices
-        .iter()
-        .map(|d| {
-            let client = Arc::clone(&d.client);
-            tokio::task::spawn_blocking(move || client.sync())
-        })
-        .collect();
+    let syncs: Vec<_> = devices.iter().map(|d| d.spawn(|c| c.sync())).collect();
     for sync in syncs {
         sync.await.expect("sync task").expect("warm-up sync");
     }
@@ -434,13 +401,7 @@ async fn server_killed_mid_sync_loses_no_edit_and_applies_none_twice() {
             before.push(logged_device_changes(&data, route).await);
         }
         // Both devices sync; the server dies under them.
-        let syncs: Vec<_> = devices
-            .iter()
-            .map(|d| {
-                let client = Arc::clone(&d.client);
-                tokio::task::spawn_blocking(move || client.sync())
-            })
-            .collect();
+        let syncs: Vec<_> = devices.iter().map(|d| d.spawn(|c| c.sync())).collect();
         let delay = rng.below(max_delay_ms + 1);
         (shortest, longest) = (shortest.min(delay), longest.max(delay));
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -479,9 +440,7 @@ async fn server_killed_mid_sync_loses_no_edit_and_applies_none_twice() {
     }
 
     for (device, user) in devices.iter().zip(users) {
-        device
-            .sync_to_completion(&format!("{context}: {user}"))
-            .await;
+        sync_to_completion(device, &format!("{context}: {user}")).await;
     }
     if let Some(id) = moved {
         let held = devices[0].run(|c| c.orders()).await.expect("orders");
@@ -533,7 +492,7 @@ async fn device_killed_while_recording_keeps_every_returned_action() {
     let order = create_read(&server, &data, &office, "reader1").await;
     let home: PathBuf = data.device_home("reader1");
     {
-        let device = Device::sign_in(&server, &home, "reader1").await;
+        let device = sign_in(&server, &home, "reader1").await;
         let report = device.run(|c| c.sync()).await.expect("first sync");
         assert_eq!(report.new_orders, 1, "{report:?}");
     }
@@ -586,8 +545,8 @@ async fn device_killed_while_recording_keeps_every_returned_action() {
     assert!(twice.is_empty(), "{context}: ids printed twice: {twice:?}");
 
     // The device restarts: what it printed is in its store before any sync.
-    let device = Device::open(&home);
-    let local: Vec<String> = field_entries(&device.document(&order).await)
+    let device = Handheld::open_at(&home).await;
+    let local: Vec<String> = field_entries(&device.doc(&order).await)
         .into_iter()
         .map(|(id, _)| id)
         .collect();
@@ -597,7 +556,7 @@ async fn device_killed_while_recording_keeps_every_returned_action() {
         missing.is_empty(),
         "{context}: lost on the device: {missing:?}"
     );
-    device.sync_to_completion(&context).await;
+    sync_to_completion(&device, &context).await;
     let scene = Scene {
         context: &context,
         server: &server,

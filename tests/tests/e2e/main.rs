@@ -16,6 +16,7 @@ mod orders;
 mod push;
 mod push_device;
 mod refresh;
+mod seals;
 mod security_matrix;
 mod sync_devices;
 mod sync_server;

@@ -3,140 +3,9 @@
 //! another user signing in on the handheld neither uploads the first user's work nor loses it.
 
 use crate::fixtures::metered_premise;
-use chrono::{Duration, Utc};
-use fieldline_core::client::{ClientError, FieldClient, SyncReport};
-use fieldline_server::auth::refresh::{REFRESH_PREFIX, hash_refresh_token};
-use fieldline_server::store::NewRefreshToken;
-use fieldline_tests::{PASSWORD, TestServer};
+use fieldline_core::client::ClientError;
+use fieldline_tests::{Handheld, PASSWORD, TestServer};
 use serde_json::json;
-use sqlx::Connection;
-use std::path::PathBuf;
-use std::sync::Arc;
-use uuid::Uuid;
-
-/// A handheld: a client on its own store directory, called off the async runtime.
-struct Handheld {
-    client: Arc<FieldClient>,
-    dir: PathBuf,
-}
-
-impl Handheld {
-    fn open() -> Handheld {
-        let dir = std::env::temp_dir().join(format!("fieldline-expiry-{}", Uuid::new_v4()));
-        let client = FieldClient::open(&dir).expect("open the device store");
-        Handheld {
-            client: Arc::new(client),
-            dir,
-        }
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
-    ) -> Result<T, ClientError> {
-        let client = Arc::clone(&self.client);
-        tokio::task::spawn_blocking(move || f(&client))
-            .await
-            .expect("device task")
-    }
-
-    async fn sign_in(&self, server: &TestServer, user: &'static str) {
-        let url = server.base_url.clone();
-        self.run(move |c| c.sign_in(&url, user, PASSWORD, "Truck 4"))
-            .await
-            .expect("sign in");
-    }
-
-    async fn sync(&self) -> Result<SyncReport, ClientError> {
-        self.run(|c| c.sync()).await
-    }
-
-    /// Puts the signed-in account in the state of a handheld that was offline for longer than
-    /// its tokens live: an access token past its `exp` and a refresh token the server issued a
-    /// month ago that expired yesterday. (Set directly, rather than waiting a month.)
-    async fn expire_tokens(&self, server: &TestServer) {
-        let account = self.client.account().expect("account").expect("signed in");
-        let user = server
-            .store()
-            .get_user_by_username(server.utility.id, &account.username)
-            .await
-            .expect("user");
-        let secret = format!(
-            "{REFRESH_PREFIX}{}",
-            Uuid::new_v4().simple().to_string().repeat(2)
-        );
-        server
-            .store()
-            .start_refresh_family(
-                server.utility.id,
-                &NewRefreshToken {
-                    token_hash: hash_refresh_token(&secret),
-                    family_id: Uuid::new_v4(),
-                    user_id: user.id,
-                    device_id: account.device_id.parse().expect("device id"),
-                    created_at: Utc::now() - Duration::days(31),
-                    expires_at: Utc::now() - Duration::days(1),
-                },
-            )
-            .await
-            .expect("an expired refresh token");
-        let (access, exp) = self.stale_access_token(server).await;
-        self.set_tokens(&access, exp, Some(&secret)).await;
-    }
-
-    /// An access token whose `exp` passed a month ago, signed as the server signs them, and
-    /// that `exp` (seconds).
-    async fn stale_access_token(&self, server: &TestServer) -> (String, u64) {
-        let account = self.client.account().expect("account").expect("signed in");
-        let user = server
-            .store()
-            .get_user_by_username(server.utility.id, &account.username)
-            .await
-            .expect("user");
-        let mut claims =
-            server
-                .state
-                .tokens
-                .access_claims(user.id, user.utility_id, user.role, &user.username);
-        claims.iat -= 31 * 24 * 3600;
-        claims.exp = claims.iat + 900;
-        let token = server.state.tokens.sign(&claims).expect("signs");
-        (token, claims.exp)
-    }
-
-    /// Overwrites the signed-in account's tokens in the device database; the device believes
-    /// the access token expires at `expires_at_secs`. `refresh`: `None` keeps the stored one.
-    async fn set_tokens(&self, access: &str, expires_at_secs: u64, refresh: Option<&str>) {
-        let url = format!(
-            "sqlite://{}",
-            self.dir
-                .join(fieldline_core::client::DATABASE_FILE)
-                .display()
-        );
-        let mut db = sqlx::SqliteConnection::connect(&url)
-            .await
-            .expect("open the device database");
-        let expires_at_ms = i64::try_from(expires_at_secs).expect("seconds") * 1000;
-        sqlx::query(
-            "UPDATE tokens SET access_token = $1, expires_at = $2, \
-             refresh_token = COALESCE($3, refresh_token) \
-             WHERE account_id = (SELECT account_id FROM session)",
-        )
-        .bind(access)
-        .bind(expires_at_ms)
-        .bind(refresh)
-        .execute(&mut db)
-        .await
-        .expect("set the device's tokens");
-        db.close().await.expect("close");
-    }
-}
-
-impl Drop for Handheld {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 async fn order_for(server: &TestServer, office: &str, assignee: &str) -> String {
     let (_, meter) = metered_premise(server, &server.utility).await;
@@ -183,9 +52,8 @@ async fn tokens_that_expire_offline_cost_no_work_and_the_same_user_syncs_after_s
     let server = TestServer::start().await;
     let office = server.login("dispatcher", PASSWORD).await;
     let order = order_for(&server, &office, "reader1").await;
-    let handheld = Handheld::open();
-    handheld.sign_in(&server, "reader1").await;
-    assert_eq!(handheld.sync().await.expect("first sync").new_orders, 1);
+    let handheld = Handheld::sign_in(&server, "reader1").await;
+    assert_eq!(handheld.try_sync().await.expect("first sync").new_orders, 1);
     let assigned = server_status(&server, &office, &order).await;
 
     handheld.expire_tokens(&server).await;
@@ -194,7 +62,7 @@ async fn tokens_that_expire_offline_cost_no_work_and_the_same_user_syncs_after_s
         .run(move |c| c.en_route(&id))
         .await
         .expect("work goes on with expired tokens");
-    let refused = handheld.sync().await;
+    let refused = handheld.try_sync().await;
     assert!(
         matches!(refused, Err(ClientError::Unauthorized(_))),
         "{refused:?}"
@@ -213,8 +81,8 @@ async fn tokens_that_expire_offline_cost_no_work_and_the_same_user_syncs_after_s
         "nothing reached the server"
     );
 
-    handheld.sign_in(&server, "reader1").await;
-    let report = handheld.sync().await.expect("sync after signing in");
+    handheld.sign_in_as(&server, "reader1").await;
+    let report = handheld.try_sync().await.expect("sync after signing in");
     assert!(report.uploaded_changes >= 2, "{report:?}");
     let status = handheld.run(|c| c.status()).await.expect("status");
     assert_eq!((status.pending_changes, status.sign_in_needed), (0, false));
@@ -235,9 +103,8 @@ async fn another_user_on_the_handheld_neither_uploads_nor_loses_the_first_users_
     let office = server.login("dispatcher", PASSWORD).await;
     let first = order_for(&server, &office, "reader1").await;
     let second = order_for(&server, &office, "reader2").await;
-    let handheld = Handheld::open();
-    handheld.sign_in(&server, "reader1").await;
-    handheld.sync().await.expect("first sync");
+    let handheld = Handheld::sign_in(&server, "reader1").await;
+    handheld.try_sync().await.expect("first sync");
     let assigned = server_status(&server, &office, &first).await;
     handheld.expire_tokens(&server).await;
     let id = first.clone();
@@ -247,8 +114,8 @@ async fn another_user_on_the_handheld_neither_uploads_nor_loses_the_first_users_
         .expect("offline work");
 
     // reader2 takes the handheld and signs in: their sync carries none of reader1's work.
-    handheld.sign_in(&server, "reader2").await;
-    let report = handheld.sync().await.expect("reader2 syncs");
+    handheld.sign_in_as(&server, "reader2").await;
+    let report = handheld.try_sync().await.expect("reader2 syncs");
     assert_eq!(report.uploaded_changes, 0, "{report:?}");
     assert_eq!(report.new_orders, 1, "reader2 gets their own order");
     let orders = handheld.run(|c| c.orders()).await.expect("orders");
@@ -275,8 +142,8 @@ async fn another_user_on_the_handheld_neither_uploads_nor_loses_the_first_users_
     assert_eq!(waiting.orders[0].actions[0].action["action"], "en_route");
 
     // reader1 comes back: their work syncs as theirs.
-    handheld.sign_in(&server, "reader1").await;
-    let report = handheld.sync().await.expect("reader1 syncs");
+    handheld.sign_in_as(&server, "reader1").await;
+    let report = handheld.try_sync().await.expect("reader1 syncs");
     assert_eq!(report.uploaded_changes, 1, "{report:?}");
     assert_eq!(
         server_status(&server, &office, &first).await,
@@ -298,16 +165,15 @@ async fn an_expired_access_token_is_renewed_with_the_refresh_token_without_a_sig
     let server = TestServer::start().await;
     let office = server.login("dispatcher", PASSWORD).await;
     let order = order_for(&server, &office, "reader1").await;
-    let handheld = Handheld::open();
-    handheld.sign_in(&server, "reader1").await;
-    handheld.sync().await.expect("first sync");
+    let handheld = Handheld::sign_in(&server, "reader1").await;
+    handheld.try_sync().await.expect("first sync");
 
     // The device knows its access token expired: it refreshes before syncing.
     let (stale, exp) = handheld.stale_access_token(&server).await;
     handheld.set_tokens(&stale, exp, None).await;
     let id = order.clone();
     handheld.run(move |c| c.en_route(&id)).await.expect("work");
-    let report = handheld.sync().await.expect("renewed and synced");
+    let report = handheld.try_sync().await.expect("renewed and synced");
     assert_eq!(report.uploaded_changes, 1, "{report:?}");
 
     // The device clock is wrong and believes the stale token is good: the server answers
@@ -316,7 +182,10 @@ async fn an_expired_access_token_is_renewed_with_the_refresh_token_without_a_sig
     handheld.set_tokens(&stale, far_future, None).await;
     let id = order.clone();
     handheld.run(move |c| c.arrive(&id)).await.expect("work");
-    let report = handheld.sync().await.expect("refreshed on 401 and retried");
+    let report = handheld
+        .try_sync()
+        .await
+        .expect("refreshed on 401 and retried");
     assert_eq!(report.uploaded_changes, 1, "{report:?}");
     let status = handheld.run(|c| c.status()).await.expect("status");
     assert_eq!((status.pending_changes, status.sign_in_needed), (0, false));

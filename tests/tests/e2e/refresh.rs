@@ -3,12 +3,11 @@
 //! is refused, its work on the server stays).
 
 use crate::fixtures::metered_premise;
-use fieldline_core::client::{ClientError, FieldClient};
+use fieldline_core::client::ClientError;
 use fieldline_core::sync::SyncRequest;
 use fieldline_core::sync::wire;
-use fieldline_tests::{PASSWORD, TestResponse, TestServer};
+use fieldline_tests::{Handheld, PASSWORD, TestResponse, TestServer};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// Registers a new device for `token`'s user; returns (device id, refresh token).
@@ -187,24 +186,18 @@ async fn an_admin_revokes_a_device_its_next_sync_is_refused_and_its_work_stays()
     let order = created.json()["id"].as_str().expect("id").to_string();
 
     // reader1's handheld gets the order, works it and syncs.
-    let dir = std::env::temp_dir().join(format!("fieldline-revoke-{}", Uuid::new_v4()));
-    let url = server.base_url.clone();
-    let client = {
-        let dir = dir.clone();
-        let order = order.clone();
-        tokio::task::spawn_blocking(move || {
-            let client = FieldClient::open(&dir)?;
-            client.sign_in(&url, "reader1", PASSWORD, "Truck 4")?;
-            client.sync()?;
-            client.en_route(&order)?;
-            client.sync()?;
-            Ok::<_, ClientError>(Arc::new(client))
+    let handheld = Handheld::sign_in(&server, "reader1").await;
+    let id = order.clone();
+    handheld
+        .run(move |c| {
+            c.sync()?;
+            c.en_route(&id)?;
+            c.sync()
         })
         .await
-        .expect("device task")
-        .expect("the device works and syncs")
-    };
-    let device_id = client
+        .expect("the device works and syncs");
+    let device_id = handheld
+        .client()
         .account()
         .expect("account")
         .expect("signed in")
@@ -236,22 +229,17 @@ async fn an_admin_revokes_a_device_its_next_sync_is_refused_and_its_work_stays()
     assert_eq!(missing.status, 404, "{}", missing.text);
 
     // More work on the handheld; its sync is refused and the work stays on the device.
-    let refused = {
-        let client = Arc::clone(&client);
-        let order = order.clone();
-        tokio::task::spawn_blocking(move || {
-            client.arrive(&order)?;
-            Ok::<_, ClientError>(client.sync())
-        })
+    let id = order.clone();
+    handheld
+        .run(move |c| c.arrive(&id))
         .await
-        .expect("device task")
-        .expect("offline work")
-    };
+        .expect("offline work");
+    let refused = handheld.try_sync().await;
     assert!(
         matches!(refused, Err(ClientError::Unauthorized(_))),
         "{refused:?}"
     );
-    let status = client.status().expect("status");
+    let status = handheld.client().status().expect("status");
     assert!(status.sign_in_needed);
     assert_eq!(status.pending_changes, 1, "the device keeps its edit");
 
@@ -280,7 +268,6 @@ async fn an_admin_revokes_a_device_its_next_sync_is_refused_and_its_work_stays()
 
     // Nothing it uploaded before the revocation is gone.
     assert_eq!(history_len(&server, &office, &order).await, worked);
-    drop(client);
-    let _ = std::fs::remove_dir_all(&dir);
+    handheld.cleanup();
     server.stop().await;
 }

@@ -2,88 +2,9 @@
 //! shift worked offline while the office cancels and reassigns, then every replica converges.
 
 use crate::fixtures::metered_premise;
-use fieldline_core::client::{ClientError, FieldClient, SyncReport};
 use fieldline_core::{Role, Status};
-use fieldline_tests::{PASSWORD, TestServer};
+use fieldline_tests::{Handheld, PASSWORD, TestServer};
 use serde_json::{Value, json};
-use std::path::PathBuf;
-use std::sync::Arc;
-use uuid::Uuid;
-
-/// A handheld: a `FieldClient` on its own directory. Its calls block, so they run off the
-/// runtime that also serves the test server.
-struct Device {
-    client: Arc<FieldClient>,
-    dir: PathBuf,
-}
-
-impl Device {
-    async fn sign_in(server: &TestServer, user: &str) -> Device {
-        let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
-        let url = server.base_url.clone();
-        let user = user.to_string();
-        let (client, dir) = tokio::task::spawn_blocking(move || {
-            let client = FieldClient::open(&dir).expect("open the device store");
-            client
-                .sign_in(&url, &user, PASSWORD, &format!("{user}'s handheld"))
-                .expect("sign in");
-            (client, dir)
-        })
-        .await
-        .expect("device task");
-        Device {
-            client: Arc::new(client),
-            dir,
-        }
-    }
-
-    /// Runs blocking client calls off the async runtime.
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
-    ) -> Result<T, ClientError> {
-        let client = Arc::clone(&self.client);
-        tokio::task::spawn_blocking(move || f(&client))
-            .await
-            .expect("device task")
-    }
-
-    async fn sync(&self) -> SyncReport {
-        self.run(|c| c.sync()).await.expect("sync")
-    }
-
-    async fn order_ids(&self) -> Vec<String> {
-        self.run(|c| c.orders())
-            .await
-            .expect("orders")
-            .into_iter()
-            .map(|o| o.order_id)
-            .collect()
-    }
-
-    /// The device's copy of an order: its document as JSON and its derived status.
-    async fn replica(&self, id: &str) -> (Value, Value) {
-        let id = id.to_string();
-        self.run(move |c| {
-            let doc = c.document(&id)?;
-            let json = doc
-                .to_json()
-                .map_err(|e| ClientError::Other(e.to_string()))?;
-            let derived = doc
-                .derive()
-                .map_err(|e| ClientError::Other(e.to_string()))?;
-            Ok((json, serde_json::to_value(derived).unwrap_or_default()))
-        })
-        .await
-        .expect("the device holds the order")
-    }
-}
-
-impl Drop for Device {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 async fn create_read(server: &TestServer, token: &str, assignee: &str) -> String {
     let (_, meter) = metered_premise(server, &server.utility).await;
@@ -137,9 +58,9 @@ async fn a_shift_worked_offline_converges_with_the_office() {
     let reassigned = create_read(&server, &office, "reader2").await;
     let skipped = create_read(&server, &office, "reader3").await;
 
-    let r1 = Device::sign_in(&server, "reader1").await;
-    let r2 = Device::sign_in(&server, "reader2").await;
-    let r3 = Device::sign_in(&server, "reader3").await;
+    let r1 = Handheld::sign_in(&server, "reader1").await;
+    let r2 = Handheld::sign_in(&server, "reader2").await;
+    let r3 = Handheld::sign_in(&server, "reader3").await;
     for (device, expected) in [(&r1, 2), (&r2, 1), (&r3, 1)] {
         let report = device.sync().await;
         assert_eq!(report.round_trips, 1, "a route arrives in one round trip");

@@ -4,7 +4,6 @@
 //! honest work that conflicts only after merging is merged with an exception for the office.
 
 use crate::fixtures::metered_premise;
-use fieldline_core::client::{ClientError, FieldClient, SyncReport};
 use fieldline_core::document::automerge::transaction::{Transactable, Transaction};
 use fieldline_core::document::automerge::{ActorId, Automerge, ObjId, ROOT, ReadDoc};
 use fieldline_core::reference::ReferenceData;
@@ -13,64 +12,9 @@ use fieldline_core::sync::{DocChanges, PROTOCOL_VERSION, SyncRequest, SyncRespon
 use fieldline_core::{
     ActionContext, FieldAction, ReadMethod, ReadingInput, Role, Timestamp, WorkOrderDoc,
 };
-use fieldline_tests::{PASSWORD, TestServer};
+use fieldline_tests::{Handheld, PASSWORD, TestServer};
 use serde_json::{Value, json};
-use std::path::PathBuf;
-use std::sync::Arc;
 use uuid::Uuid;
-
-/// A real handheld: a `FieldClient` on its own directory, called off the async runtime.
-struct Device {
-    client: Arc<FieldClient>,
-    dir: PathBuf,
-}
-
-impl Device {
-    async fn sign_in(server: &TestServer, user: &str) -> Device {
-        let dir = std::env::temp_dir().join(format!("fieldline-trust-{}", Uuid::new_v4()));
-        let url = server.base_url.clone();
-        let user = user.to_string();
-        let (client, dir) = tokio::task::spawn_blocking(move || {
-            let client = FieldClient::open(&dir).expect("open the device store");
-            client
-                .sign_in(&url, &user, PASSWORD, "handheld")
-                .expect("sign in");
-            (client, dir)
-        })
-        .await
-        .expect("device task");
-        Device {
-            client: Arc::new(client),
-            dir,
-        }
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
-    ) -> T {
-        let client = Arc::clone(&self.client);
-        tokio::task::spawn_blocking(move || f(&client))
-            .await
-            .expect("device task")
-            .expect("device call")
-    }
-
-    async fn sync(&self) -> SyncReport {
-        self.run(|c| c.sync()).await
-    }
-
-    async fn doc(&self, id: &str) -> WorkOrderDoc {
-        let id = id.to_string();
-        self.run(move |c| c.document(&id)).await
-    }
-}
-
-impl Drop for Device {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 async fn create_read(server: &TestServer, assignee: &str) -> String {
     let (_, meter) = metered_premise(server, &server.utility).await;
@@ -181,7 +125,7 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
     let server = TestServer::start().await;
     let forged_order = create_read(&server, "reader1").await;
     let other_order = create_read(&server, "reader1").await;
-    let device = Device::sign_in(&server, "reader1").await;
+    let device = Handheld::sign_in(&server, "reader1").await;
     device.sync().await;
     let heads_forged = device.doc(&forged_order).await.heads();
     let heads_other = device.doc(&other_order).await.heads();
@@ -189,7 +133,7 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
     // Honest work, then a forged office write under the device's own (bound) actor, then more
     // honest work on top of it, and honest work on another order.
     let id = forged_order.clone();
-    device.run(move |c| c.start(&id)).await;
+    device.run(move |c| c.start(&id)).await.expect("start");
     let doc = device.doc(&forged_order).await;
     let actor: ActorId = doc.change_infos(&heads_forged)[0]
         .actor
@@ -197,7 +141,12 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
         .try_into()
         .expect("the device's actor");
     let forged = forge(&doc, &actor, write_office);
-    let cursor = device.run(|c| c.status()).await.cursor.unwrap_or(0);
+    let cursor = device
+        .run(|c| c.status())
+        .await
+        .expect("status")
+        .cursor
+        .unwrap_or(0);
     let inject = SyncResponse {
         changes: vec![DocChanges {
             order_id: forged_order.clone(),
@@ -207,19 +156,25 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
     };
     device
         .run(move |c| c.apply_sync_response(&inject).map(|_| ()))
-        .await;
+        .await
+        .expect("the injected change applies");
     let (a, b) = (forged_order.clone(), other_order.clone());
     device
         .run(move |c| {
             c.reading(&a, 1, "1050", None)?;
             c.reading(&b, 1, "1042", None)
         })
-        .await;
+        .await
+        .expect("readings");
 
     // The hostile client uploads all of it.
-    let account = device.run(|c| c.account()).await.expect("signed in");
+    let account = device
+        .run(|c| c.account())
+        .await
+        .expect("account")
+        .expect("signed in");
     let request = SyncRequest {
-        app_version: device.client.app_version().to_string(),
+        app_version: device.client().app_version().to_string(),
         device_id: account.device_id.clone(),
         cursor: Some(cursor),
         uploads: vec![
@@ -251,7 +206,10 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
     assert_ne!(stored["office"]["instructions"], "forged by a device");
 
     // The device resets the order and replays the reading under a new actor.
-    let report = device.run(move |c| c.apply_sync_response(&answer)).await;
+    let report = device
+        .run(move |c| c.apply_sync_response(&answer))
+        .await
+        .expect("the answer applies");
     assert_eq!(report.reset, std::slice::from_ref(&forged_order));
     assert_eq!(report.replayed, 1);
     let report = device.sync().await;
@@ -259,7 +217,7 @@ async fn a_forged_office_write_is_quarantined_and_the_device_replays_its_honest_
     let stored = detail(&server, &forged_order).await;
     assert_eq!(actions(&stored), ["reading", "start"]);
     assert_ne!(stored["office"]["instructions"], "forged by a device");
-    let status = device.run(|c| c.status()).await;
+    let status = device.run(|c| c.status()).await.expect("status");
     assert_eq!(status.pending_changes, 0, "{status:?}");
     assert!(
         status.rejections.iter().any(|r| r.code == "office_write"),
@@ -452,14 +410,14 @@ async fn honest_work_that_fails_a_rule_only_after_merging_is_merged_with_an_exce
     let server = TestServer::start().await;
     let order = create_read(&server, "reader1").await;
     // The same reader carries two handhelds; both start the order offline.
-    let phone = Device::sign_in(&server, "reader1").await;
-    let tablet = Device::sign_in(&server, "reader1").await;
+    let phone = Handheld::sign_in(&server, "reader1").await;
+    let tablet = Handheld::sign_in(&server, "reader1").await;
     phone.sync().await;
     tablet.sync().await;
     let id = order.clone();
-    phone.run(move |c| c.start(&id)).await;
+    phone.run(move |c| c.start(&id)).await.expect("start");
     let id = order.clone();
-    tablet.run(move |c| c.start(&id)).await;
+    tablet.run(move |c| c.start(&id)).await.expect("start");
     let first = phone.sync().await;
     let second = tablet.sync().await;
     assert_eq!((first.rejected, second.rejected), (0, 0));

@@ -3,7 +3,7 @@
 
 use crate::fixtures::metered_premise;
 use chrono::{Duration, Utc};
-use fieldline_core::client::{ClientError, Clock, FieldClient, Platform};
+use fieldline_core::client::{ClientError, Clock, Platform};
 use fieldline_core::{
     AccountStatus, Capture, DisconnectPoint, FieldAction, Findings, HouseValveResult, LeakSide,
     MeterCondition, PhotoKind, PhotoRef, ReadMethod, ReadingInput, Recommendation, Role,
@@ -11,66 +11,11 @@ use fieldline_core::{
 };
 use fieldline_server::ServerClock;
 use fieldline_server::store::{Account, Meter};
-use fieldline_tests::{PASSWORD, TestOptions, TestServer};
+use fieldline_tests::{Handheld, PASSWORD, TestOptions, TestServer};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use uuid::Uuid;
-
-/// A handheld: a `FieldClient` on its own directory, called off the async runtime.
-struct Device {
-    client: Arc<FieldClient>,
-    dir: PathBuf,
-}
-
-impl Device {
-    async fn sign_in(server: &TestServer, user: &str) -> Device {
-        let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
-        let url = server.base_url.clone();
-        let user = user.to_string();
-        let (client, dir) = tokio::task::spawn_blocking(move || {
-            let client = FieldClient::open(&dir).expect("open the device store");
-            client
-                .sign_in(&url, &user, PASSWORD, &format!("{user}'s handheld"))
-                .expect("sign in");
-            (client, dir)
-        })
-        .await
-        .expect("device task");
-        Device {
-            client: Arc::new(client),
-            dir,
-        }
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&FieldClient) -> Result<T, ClientError> + Send + 'static,
-    ) -> Result<T, ClientError> {
-        let client = Arc::clone(&self.client);
-        tokio::task::spawn_blocking(move || f(&client))
-            .await
-            .expect("device task")
-    }
-
-    async fn sync(&self) {
-        let report = self.run(|c| c.sync()).await.expect("sync");
-        assert_eq!(report.rejected, 0, "{report:?}");
-    }
-
-    async fn status(&self, order: &str) -> Status {
-        let order = order.to_string();
-        self.run(move |c| c.order(&order))
-            .await
-            .expect("the device holds the order")
-            .status
-    }
-
-    fn cleanup(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// An account at the meter's premise with these billing facts, stored as billing loaded it.
 async fn account_at(
@@ -123,7 +68,7 @@ async fn a_reading_showing_use_on_an_inactive_account_creates_one_inspection_the
                "assignee": "reader1"}),
     )
     .await;
-    let reader = Device::sign_in(&server, "reader1").await;
+    let reader = Handheld::sign_in(&server, "reader1").await;
     reader.sync().await;
     let id = order.clone();
     let entry = reader
@@ -189,7 +134,7 @@ async fn a_payment_after_dispatch_cancels_the_disconnect_and_the_device_learns_i
                "account_id": owing.id, "assignee": "inspector1"}),
     )
     .await;
-    let inspector = Device::sign_in(&server, "inspector1").await;
+    let inspector = Handheld::sign_in(&server, "inspector1").await;
     inspector.sync().await;
     assert_eq!(inspector.status(&order).await, Status::Assigned);
 
@@ -302,7 +247,7 @@ async fn payments_out_of_range_unknown_accounts_and_repeated_references_are_refu
 }
 
 /// A device clock stopped at one instant.
-struct FixedClock(i64);
+pub(crate) struct FixedClock(pub(crate) i64);
 
 impl Clock for FixedClock {
     fn now_ms(&self) -> i64 {
@@ -312,7 +257,7 @@ impl Clock for FixedClock {
 
 /// A Monday, 09:13 in the default utility's time zone: inside the allowed cut hours whatever
 /// the wall clock says when the test runs.
-const MONDAY_MORNING_MS: i64 = 1_790_000_000_000 + 3_600_000;
+pub(crate) const MONDAY_MORNING_MS: i64 = 1_790_000_000_000 + 3_600_000;
 
 #[tokio::test]
 async fn a_cut_made_offline_before_the_payment_reached_the_device_is_kept_with_an_exception() {
@@ -340,27 +285,15 @@ async fn a_cut_made_offline_before_the_payment_reached_the_device_is_kept_with_a
     )
     .await;
 
-    let url = server.base_url.clone();
-    let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
-    let device_dir = dir.clone();
-    let client = tokio::task::spawn_blocking(move || {
-        let client = FieldClient::open(&device_dir)
-            .expect("open the device store")
-            .with_platform(Platform {
-                clock: Arc::new(FixedClock(MONDAY_MORNING_MS)),
-                ..Platform::default()
-            });
-        client
-            .sign_in(&url, "inspector1", PASSWORD, "inspector1's handheld")
-            .expect("sign in");
-        client
-    })
-    .await
-    .expect("device task");
-    let inspector = Device {
-        client: Arc::new(client),
-        dir,
-    };
+    let inspector = Handheld::sign_in_with(
+        &server,
+        "inspector1",
+        Platform {
+            clock: Arc::new(FixedClock(MONDAY_MORNING_MS)),
+            ..Platform::default()
+        },
+    )
+    .await;
     inspector.sync().await;
 
     // Offline: the whole cut, completed as `locked`.
@@ -456,7 +389,7 @@ async fn a_cut_made_offline_before_the_payment_reached_the_device_is_kept_with_a
     server.stop().await;
 }
 
-fn photo(kind: PhotoKind) -> PhotoRef {
+pub(crate) fn photo(kind: PhotoKind) -> PhotoRef {
     PhotoRef {
         sha256: format!("{:064x}", kind as u8 + 1),
         kind,
@@ -545,28 +478,15 @@ async fn a_stale_account_snapshot_refuses_the_cut_offline_and_the_next_sync_refr
                "assignee": "inspector1"}),
     )
     .await;
-    let url = server.base_url.clone();
-    let dir = std::env::temp_dir().join(format!("fieldline-device-{}", Uuid::new_v4()));
-    let device_dir = dir.clone();
-    let device_clock = clock.clone();
-    let client = tokio::task::spawn_blocking(move || {
-        let client = FieldClient::open(&device_dir)
-            .expect("open the device store")
-            .with_platform(Platform {
-                clock: Arc::new(device_clock),
-                ..Platform::default()
-            });
-        client
-            .sign_in(&url, "inspector1", PASSWORD, "inspector1's handheld")
-            .expect("sign in");
-        client
-    })
-    .await
-    .expect("device task");
-    let inspector = Device {
-        client: Arc::new(client),
-        dir,
-    };
+    let inspector = Handheld::sign_in_with(
+        &server,
+        "inspector1",
+        Platform {
+            clock: Arc::new(clock.clone()),
+            ..Platform::default()
+        },
+    )
+    .await;
     inspector.sync().await;
     let refreshes = |history: &Value| {
         history
@@ -680,7 +600,7 @@ async fn a_blind_re_read_never_reaches_the_device_with_the_hidden_values_and_a_m
                "reason": "billing_dispute", "assignee": "reader1"}),
     )
     .await;
-    let reader = Device::sign_in(&server, "reader1").await;
+    let reader = Handheld::sign_in(&server, "reader1").await;
     reader.sync().await;
     let id = order.clone();
     let synced = reader
@@ -757,7 +677,7 @@ async fn a_re_read_at_the_disputed_value_confirms_it_without_a_follow_up() {
                "assignee": "reader1"}),
     )
     .await;
-    let reader = Device::sign_in(&server, "reader1").await;
+    let reader = Handheld::sign_in(&server, "reader1").await;
     reader.sync().await;
     let id = order.clone();
     reader
@@ -1000,7 +920,7 @@ async fn a_device_fetches_a_newer_reference_version_during_sync_and_records_it_o
         json!({"order_type": "cycle_read", "meter_id": meter.id, "assignee": "reader1"}),
     )
     .await;
-    let reader = Device::sign_in(&server, "reader1").await;
+    let reader = Handheld::sign_in(&server, "reader1").await;
     reader.sync().await;
     assert_eq!(
         reader.run(|c| Ok(c.reference().version)).await.ok(),
@@ -1043,12 +963,12 @@ async fn a_device_fetches_a_newer_reference_version_during_sync_and_records_it_o
     assert_eq!(shown["field"][0]["reference_version"], 2, "{shown}");
 
     // The device keeps the version it has across restarts.
-    let dir = reader.dir.clone();
-    let reopened =
-        tokio::task::spawn_blocking(move || FieldClient::open(&dir).map(|c| c.reference().version))
-            .await
-            .expect("device task");
-    assert_eq!(reopened.ok(), Some(2));
+    let reopened = Handheld::open_at(reader.dir()).await;
+    assert_eq!(
+        reopened.run(|c| Ok(c.reference().version)).await.ok(),
+        Some(2)
+    );
+    drop(reopened);
 
     // A device that has the current version is told so without the data.
     let reader_token = server.login("reader1", PASSWORD).await;
@@ -1065,7 +985,7 @@ async fn a_device_fetches_a_newer_reference_version_during_sync_and_records_it_o
 }
 
 /// Starts `order` on the device and records `steps`, offline.
-async fn work(device: &Device, order: &str, steps: Vec<FieldAction>) {
+async fn work(device: &Handheld, order: &str, steps: Vec<FieldAction>) {
     let id = order.to_string();
     device
         .run(move |c| {
@@ -1121,7 +1041,7 @@ async fn a_high_bill_investigation_finding_a_utility_leak_creates_a_repair_and_a
                "assignee": "inspector1"}),
     )
     .await;
-    let inspector = Device::sign_in(&server, "inspector1").await;
+    let inspector = Handheld::sign_in(&server, "inspector1").await;
     inspector.sync().await;
     work(
         &inspector,
@@ -1177,7 +1097,7 @@ async fn a_reconnect_finding_a_broken_seal_flags_tamper_and_creates_an_inspectio
         json!({"order_type": "reconnect", "meter_id": meter.id, "assignee": "inspector1"}),
     )
     .await;
-    let inspector = Device::sign_in(&server, "inspector1").await;
+    let inspector = Handheld::sign_in(&server, "inspector1").await;
     inspector.sync().await;
     work(
         &inspector,
@@ -1218,7 +1138,7 @@ async fn a_turn_off_worked_offline_reaches_the_office_completed() {
         json!({"order_type": "turn_off", "meter_id": meter.id, "assignee": "inspector1"}),
     )
     .await;
-    let inspector = Device::sign_in(&server, "inspector1").await;
+    let inspector = Handheld::sign_in(&server, "inspector1").await;
     inspector.sync().await;
     work(
         &inspector,
@@ -1299,7 +1219,7 @@ async fn one_seal_installed_offline_by_two_crews_merges_both_and_flags_both_orde
             json!({"order_type": "turn_off", "meter_id": meter.id, "assignee": crew}),
         )
         .await;
-        let device = Device::sign_in(&server, crew).await;
+        let device = Handheld::sign_in(&server, crew).await;
         device.sync().await;
         orders.push((order, device));
     }

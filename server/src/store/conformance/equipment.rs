@@ -171,3 +171,124 @@ pub(super) async fn open_orders_of_a_user_leave_out_finished_work(store: Arc<dyn
             .is_empty()
     );
 }
+
+pub(super) async fn seals_installed_at_a_meter_or_premise_are_listed_newest_first(
+    store: Arc<dyn Store>,
+) {
+    let a = utility(&store, "a").await;
+    let b = utility(&store, "b").await;
+    let (p1, _, m1) = metered_premise(store.as_ref(), a.id).await.expect("p1");
+    let (p2, _, m2) = metered_premise(store.as_ref(), a.id).await.expect("p2");
+    let (pb, _, mb) = metered_premise(store.as_ref(), b.id).await.expect("pb");
+    let placed = |order_type, premise: &Premise, meter: Option<&Meter>| {
+        let mut p = projection(order_type, Status::Completed);
+        p.premise_id = Some(premise.id);
+        p.meter_id = meter.map(|m| m.id);
+        new_order(p, None)
+    };
+    let insert = |u: UtilityId, order: NewOrder| {
+        let store = Arc::clone(&store);
+        async move { store.insert_order(u, &order).await.expect("order") }
+    };
+    let disconnect = insert(a.id, placed(OrderType::Disconnect, &p1, Some(&m1))).await;
+    let turn_off = insert(a.id, placed(OrderType::TurnOff, &p1, Some(&m1))).await;
+    let inspection = insert(a.id, placed(OrderType::Inspection, &p1, None)).await;
+    let elsewhere = insert(a.id, placed(OrderType::Disconnect, &p2, Some(&m2))).await;
+    let other_utility = insert(b.id, placed(OrderType::Disconnect, &pb, Some(&mb))).await;
+    for (u, order, number, hour) in [
+        (a.id, &disconnect, "FL1", 9),
+        (a.id, &turn_off, "FL2", 10),
+        (a.id, &inspection, "FL3", 11),
+        (a.id, &elsewhere, "FL4", 12),
+        (b.id, &other_utility, "FL6", 13),
+    ] {
+        store
+            .record_installs(u, order.id, &[seal(number, "s1")], at(2, hour))
+            .await
+            .expect("install");
+    }
+    // A meter the disconnect fitted is not a seal.
+    let meter_install = Install {
+        kind: EquipmentKind::Meter,
+        number: "FL5".into(),
+        entry_id: "m1".into(),
+    };
+    store
+        .record_installs(a.id, disconnect.id, &[meter_install], at(2, 14))
+        .await
+        .expect("meter install");
+
+    let numbers = |found: Vec<InstalledSeal>| -> Vec<String> {
+        found.into_iter().map(|s| s.number).collect()
+    };
+    let shut_offs = [OrderType::Disconnect, OrderType::TurnOff];
+    let last = store
+        .seals_installed_at(a.id, EquipmentPlace::Meter(m1.id), &shut_offs, 1)
+        .await
+        .expect("last shut-off seal");
+    assert_eq!(
+        last,
+        vec![InstalledSeal {
+            number: "FL2".into(),
+            order_id: turn_off.id,
+            order_number: turn_off.number,
+            order_type: OrderType::TurnOff,
+            entry_id: "s1".into(),
+            installed_at: at(2, 10),
+        }]
+    );
+    let by_disconnects = store
+        .seals_installed_at(
+            a.id,
+            EquipmentPlace::Meter(m1.id),
+            &[OrderType::Disconnect],
+            9,
+        )
+        .await
+        .expect("disconnects");
+    assert_eq!(numbers(by_disconnects), ["FL1"]);
+    let at_premise = store
+        .seals_installed_at(a.id, EquipmentPlace::Premise(p1.id), &[], 9)
+        .await
+        .expect("premise");
+    assert_eq!(
+        numbers(at_premise),
+        ["FL3", "FL2", "FL1"],
+        "newest first, any type"
+    );
+    let capped = store
+        .seals_installed_at(a.id, EquipmentPlace::Premise(p1.id), &[], 2)
+        .await
+        .expect("capped");
+    assert_eq!(numbers(capped), ["FL3", "FL2"]);
+    let other_premise = store
+        .seals_installed_at(a.id, EquipmentPlace::Premise(p2.id), &[], 9)
+        .await
+        .expect("other premise");
+    assert_eq!(numbers(other_premise), ["FL4"]);
+    // Another utility's meter and premise ids find nothing of this one's, and vice versa.
+    for place in [EquipmentPlace::Meter(mb.id), EquipmentPlace::Premise(pb.id)] {
+        let none = store
+            .seals_installed_at(a.id, place, &[], 9)
+            .await
+            .expect("foreign place");
+        assert!(none.is_empty(), "{none:?}");
+    }
+    let theirs = store
+        .seals_installed_at(b.id, EquipmentPlace::Premise(pb.id), &[], 9)
+        .await
+        .expect("theirs");
+    assert_eq!(numbers(theirs), ["FL6"]);
+
+    // Installs recorded in one sync tie on time: the later order comes first.
+    let same_time = insert(a.id, placed(OrderType::TurnOff, &p2, Some(&m2))).await;
+    store
+        .record_installs(a.id, same_time.id, &[seal("FL7", "s1")], at(2, 12))
+        .await
+        .expect("tied install");
+    let tied = store
+        .seals_installed_at(a.id, EquipmentPlace::Meter(m2.id), &shut_offs, 9)
+        .await
+        .expect("tied");
+    assert_eq!(numbers(tied), ["FL7", "FL4"]);
+}

@@ -21,7 +21,9 @@ use sync::*;
 use tenancy::*;
 use tokens::*;
 
-use super::testing::{fresh_postgres_store, fresh_sqlite_store, postgres_test_url};
+use super::testing::{
+    fresh_postgres_store, fresh_sqlite_store, metered_premise, postgres_test_url,
+};
 use super::*;
 use chrono::TimeZone;
 use fieldline_core::model::{AccountStatus, Hazard, OrderType, Priority, Role, Source};
@@ -100,6 +102,7 @@ conformance!(
     reference_versions_are_kept_and_the_highest_is_current,
     installs_are_recorded_once_and_found_on_other_orders,
     concurrent_installs_of_one_number_see_each_other,
+    seals_installed_at_a_meter_or_premise_are_listed_newest_first,
     open_orders_of_a_user_leave_out_finished_work,
 );
 

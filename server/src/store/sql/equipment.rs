@@ -3,12 +3,14 @@
 //! then sees this install), then inserts its installs with `ON CONFLICT DO NOTHING` (a repeated
 //! sync writes nothing), then reads the same numbers on other orders.
 
-use super::rows::{DbRow, millis};
+use super::rows::{DbRow, millis, time, wire};
 use super::{Conn, Db};
 use crate::store::{
-    EquipmentKind, Install, InstalledElsewhere, StoreError, StoreResult, UtilityId,
+    EquipmentKind, EquipmentPlace, Install, InstalledElsewhere, InstalledSeal, StoreError,
+    StoreResult, UtilityId,
 };
 use chrono::{DateTime, Utc};
+use fieldline_core::OrderType;
 use sqlx::{Executor, Pool, Row};
 use uuid::Uuid;
 
@@ -116,4 +118,53 @@ where
     }
     let rows = query.fetch_all(executor).await?;
     rows.iter().map(elsewhere).collect()
+}
+
+/// The seals installed by orders at `place` whose type is one of `types` (any type when empty),
+/// newest install first (then the higher order number, then the entry id), at most `limit`.
+pub(super) async fn seals_installed_at(
+    pool: &Pool<Db>,
+    utility: UtilityId,
+    place: EquipmentPlace,
+    types: &[OrderType],
+    limit: u32,
+) -> StoreResult<Vec<InstalledSeal>> {
+    let (column, place_id) = match place {
+        EquipmentPlace::Meter(id) => ("meter_id", id),
+        EquipmentPlace::Premise(id) => ("premise_id", id),
+    };
+    let type_filter = if types.is_empty() {
+        String::new()
+    } else {
+        let params: Vec<String> = (0..types.len()).map(|i| format!("${}", 4 + i)).collect();
+        format!(" AND o.order_type IN ({})", params.join(", "))
+    };
+    let sql = format!(
+        "SELECT e.number, e.order_id, o.number AS order_number, o.order_type, e.entry_id, \
+         e.installed_at FROM orders o JOIN installed_equipment e \
+         ON e.utility_id = o.utility_id AND e.order_id = o.id \
+         WHERE o.utility_id = $1 AND o.{column} = $2 AND e.kind = $3{type_filter} \
+         ORDER BY e.installed_at DESC, o.number DESC, e.entry_id DESC LIMIT {}",
+        i64::from(limit)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(utility.0)
+        .bind(place_id)
+        .bind(EquipmentKind::Seal.as_str());
+    for order_type in types {
+        query = query.bind(order_type.as_str());
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(InstalledSeal {
+                number: row.try_get("number")?,
+                order_id: row.try_get("order_id")?,
+                order_number: row.try_get("order_number")?,
+                order_type: wire(row, "order_type", OrderType::parse)?,
+                entry_id: row.try_get("entry_id")?,
+                installed_at: time(row, "installed_at")?,
+            })
+        })
+        .collect()
 }

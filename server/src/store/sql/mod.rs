@@ -558,6 +558,16 @@ impl Store for Backend {
         equipment::installed_elsewhere(self.reader(), utility, order, installs).await
     }
 
+    async fn seals_installed_at(
+        &self,
+        utility: UtilityId,
+        place: crate::store::EquipmentPlace,
+        order_types: &[fieldline_core::OrderType],
+        limit: u32,
+    ) -> StoreResult<Vec<crate::store::InstalledSeal>> {
+        equipment::seals_installed_at(self.reader(), utility, place, order_types, limit).await
+    }
+
     async fn insert_re_read(
         &self,
         utility: UtilityId,

@@ -58,3 +58,29 @@ pub struct InstalledElsewhere {
     /// Its entry that recorded the install.
     pub entry_id: String,
 }
+
+/// Where to look for installed seals: the orders on a meter, or on a premise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EquipmentPlace {
+    /// Orders whose meter is this one.
+    Meter(Uuid),
+    /// Orders at this premise.
+    Premise(Uuid),
+}
+
+/// A seal installed by an order at a meter or premise.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InstalledSeal {
+    /// The seal number, trimmed and upper-cased.
+    pub number: String,
+    /// The order that installed it.
+    pub order_id: Uuid,
+    /// Its office number.
+    pub order_number: i64,
+    /// Its type (a disconnect, a turn-off, an inspection).
+    pub order_type: fieldline_core::OrderType,
+    /// Its entry that recorded the install.
+    pub entry_id: String,
+    /// When the server recorded the install (the sync that brought it).
+    pub installed_at: chrono::DateTime<chrono::Utc>,
+}
