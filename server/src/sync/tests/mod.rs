@@ -242,6 +242,6 @@ mod assessments;
 mod follow_ups;
 mod forged;
 mod limits;
-mod rule_orders;
 mod references;
+mod rule_orders;
 mod uploads;
