@@ -325,6 +325,7 @@ async fn merge(
         s,
         &order.raw_id,
         &order.changes,
+        &order.decoded,
         stored.as_ref().map(|o| o.doc.as_slice()),
         &sections,
         &mut doc,
