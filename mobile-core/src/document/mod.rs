@@ -321,7 +321,12 @@ impl WorkOrderDoc {
     /// Everything the document holds, typed, with the causal order of its entries.
     pub fn record(&self) -> Result<OrderRecord, DocumentError> {
         // One pass over the document's operations, then typed reads from what it found.
-        let tree = read::Tree::of(&self.doc)?;
+        self.record_of(&read::Tree::of(&self.doc)?)
+    }
+
+    /// [`Self::record`] from a tree already read from this document (the trusted merge reads
+    /// the new entries and the record from one tree).
+    fn record_of(&self, tree: &read::Tree<'_>) -> Result<OrderRecord, DocumentError> {
         let root = read::ROOT_SLOT;
         let schema_version: u64 = tree.typed_at(root, "schema_version", "$.schema_version")?;
         if schema_version > SCHEMA_VERSION {

@@ -161,6 +161,36 @@ impl<'d> Tree<'d> {
             .map_err(|e| DocumentError::schema(path, e.0))
     }
 
+    /// Whether `obj` is a list.
+    pub(super) fn is_list(&self, obj: Slot) -> bool {
+        matches!(self.objects.get(&obj), Some(Obj::List(_)))
+    }
+
+    /// The items of the list `list` whose making operation `wanted` accepts, each with its
+    /// index in the list and that operation's id, read as a `T` (`path` names the list in
+    /// errors). Reads nothing else: a shared tree costs each caller only the items it wants.
+    /// Anything but a list has no items.
+    pub(super) fn typed_items_where<T: DeserializeOwned>(
+        &self,
+        list: Slot,
+        path: &str,
+        mut wanted: impl FnMut(&ObjId) -> bool,
+    ) -> Result<Vec<(usize, ObjId, T)>, DocumentError> {
+        let Some(Obj::List(items)) = self.objects.get(&list) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for (index, (id, value)) in items.iter().enumerate() {
+            if !wanted(id) {
+                continue;
+            }
+            let typed = T::deserialize(TreeReader { tree: self, value })
+                .map_err(|e| DocumentError::schema(&format!("{path}[{index}]"), e.0))?;
+            out.push((index, id.clone(), typed));
+        }
+        Ok(out)
+    }
+
     /// Every item of the list `list` as a `T`, with the id of the operation that made it.
     pub(super) fn typed_items<T: DeserializeOwned>(
         &self,

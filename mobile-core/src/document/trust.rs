@@ -23,6 +23,7 @@
 //! changes and inspects again (each round removes at least one change, so it ends).
 
 use super::assessment_check::{self, Verdict};
+use super::read::{ROOT_SLOT, Tree};
 use super::{
     DocumentError, FIELD_LISTS, MAX_TEXT_BYTES, StoredFieldEntry, WorkOrderDoc, child,
     field_list_for,
@@ -34,7 +35,7 @@ use crate::reference::{ReferenceData, ReferenceSet};
 use crate::rules;
 use crate::status;
 use automerge::legacy::{Key, ObjectId, OpType};
-use automerge::{ActorId, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{ActorId, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -169,6 +170,21 @@ pub fn inspect_merged(
     writer: &Writer,
     references: &ReferenceSet,
 ) -> Result<Inspection, DocumentError> {
+    inspect_decoded(sections, merged, new, &[], writer, references)
+}
+
+/// [`inspect_merged`] given the new changes already decoded (the server decoded them to apply
+/// them): their operations are read from `decoded` instead of parsing the bytes again. A change
+/// of `new` missing from `decoded` is parsed from its bytes, so the result is the same.
+pub fn inspect_decoded(
+    sections: &Sections,
+    merged: &WorkOrderDoc,
+    new: &[ChangeInfo],
+    decoded: &[Change],
+    writer: &Writer,
+    references: &ReferenceSet,
+) -> Result<Inspection, DocumentError> {
+    let decoded: HashMap<ChangeHash, &Change> = decoded.iter().map(|c| (c.hash(), c)).collect();
     // Sections are taken from the merged document when the stored one had none (the upload
     // creates the order): the creating change itself is checked by the office permission.
     let created;
@@ -181,17 +197,28 @@ pub fn inspect_merged(
     let mut refused = Vec::new();
     let mut field_objects = None;
     for info in new {
-        if let Some(problem) = check_operations(sections, merged, &mut field_objects, info, writer)?
+        let change = decoded.get(&info.hash).copied();
+        if let Some(problem) =
+            check_operations(sections, merged, &mut field_objects, info, change, writer)?
         {
             refused.push(problem);
         }
     }
+    // The entries and the record are read from one pass over the document (hydrating each new
+    // entry on its own seeks through the document for every object: most of the inspection's
+    // cost). A document that pass cannot read is inspected the slower way, which refuses and
+    // fails exactly as before.
+    let tree = if refused.is_empty() {
+        super::read::Tree::of(&merged.doc).ok()
+    } else {
+        None
+    };
     if refused.is_empty() {
-        refused = check_entries(merged, new, writer)?;
+        refused = check_entries(merged, tree.as_ref(), new, writer)?;
     }
     let mut record = None;
     if refused.is_empty() {
-        let (found, read) = check_rules(merged, new, references)?;
+        let (found, read) = check_rules(merged, tree.as_ref(), new, references)?;
         refused = found;
         if refused.is_empty() {
             record = Some(read);
@@ -238,9 +265,17 @@ fn check_operations(
     merged: &WorkOrderDoc,
     field_objects: &mut Option<HashSet<Oid>>,
     info: &ChangeInfo,
+    decoded: Option<&Change>,
     writer: &Writer,
 ) -> Result<Option<Quarantined>, DocumentError> {
-    let change = super::parse_change(&info.bytes)?;
+    let parsed;
+    let change = match decoded {
+        Some(change) => change,
+        None => {
+            parsed = super::parse_change(&info.bytes)?;
+            &parsed
+        }
+    };
     if change.len() > MAX_OPS_PER_CHANGE {
         return Ok(Some(Quarantined::new(
             info.hash,
@@ -354,15 +389,79 @@ fn field_subtree(doc: &WorkOrderDoc) -> Result<HashSet<Oid>, DocumentError> {
 
 /// Every new field entry (one made by a change in `new`) reads as the schema's type, in its
 /// list, as the writer, within the limits; and the order's photos stay within their limit.
+/// Reads the entries from `tree` (the merged document read in one pass) when there is one.
 fn check_entries(
     merged: &WorkOrderDoc,
+    tree: Option<&Tree<'_>>,
     new: &[ChangeInfo],
     writer: &Writer,
 ) -> Result<Vec<Quarantined>, DocumentError> {
     let new_hashes: HashSet<ChangeHash> = new.iter().map(|i| i.hash).collect();
+    let entries = match tree {
+        Some(tree) => new_entries_in(merged, tree, &new_hashes)?,
+        None => new_entries_hydrated(merged, &new_hashes)?,
+    };
     let mut refused = Vec::new();
+    for (list_name, path, hash, value) in entries {
+        if let Err((code, message, field)) = entry_problem(&value, list_name, &path, writer) {
+            let mut q = Quarantined::new(hash, code, message);
+            q.field = field;
+            refused.push(q);
+        }
+    }
+    Ok(refused)
+}
+
+/// A new field entry as the JSON view reads it: its list, its path, the change that made it.
+type NewEntry = (&'static str, String, ChangeHash, Value);
+
+/// The new field entries (made by a change in `new_hashes`), in list order, read from `tree`.
+/// Only this upload's entries are read: stored ones passed when they were stored.
+fn new_entries_in(
+    merged: &WorkOrderDoc,
+    tree: &Tree<'_>,
+    new_hashes: &HashSet<ChangeHash>,
+) -> Result<Vec<NewEntry>, DocumentError> {
+    let mut out = Vec::new();
+    let Ok(field) = tree.child(ROOT_SLOT, "field", "$.field") else {
+        return Ok(out);
+    };
+    for list_name in FIELD_LISTS {
+        let path = format!("$.field.{list_name}");
+        let Ok(list) = tree.child(field, list_name, &path) else {
+            continue;
+        };
+        if !tree.is_list(list) {
+            // Not the schema's shape (only a new document could make it so): read it the way
+            // the JSON view always has.
+            return new_entries_hydrated(merged, new_hashes);
+        }
+        let mut hashes = Vec::new();
+        let items = tree.typed_items_where::<Value>(list, &path, |id| {
+            match merged.doc.hash_for_opid(id) {
+                Some(hash) if new_hashes.contains(&hash) => {
+                    hashes.push(hash);
+                    true
+                }
+                _ => false,
+            }
+        })?;
+        for ((index, _, value), hash) in items.into_iter().zip(hashes) {
+            out.push((list_name, format!("{path}[{index}]"), hash, value));
+        }
+    }
+    Ok(out)
+}
+
+/// [`new_entries_in`], hydrating each new entry from the document (for a document the one-pass
+/// read cannot read).
+fn new_entries_hydrated(
+    merged: &WorkOrderDoc,
+    new_hashes: &HashSet<ChangeHash>,
+) -> Result<Vec<NewEntry>, DocumentError> {
+    let mut out = Vec::new();
     let Ok(field) = child(&merged.doc, &ROOT, "field", "$.field") else {
-        return Ok(refused);
+        return Ok(out);
     };
     for list_name in FIELD_LISTS {
         let path = format!("$.field.{list_name}");
@@ -381,14 +480,10 @@ fn check_entries(
             let path = format!("{path}[{index}]");
             let value =
                 super::json::from_hydrate(&ReadDoc::hydrate(&merged.doc, &id, None)?, &path)?;
-            if let Err((code, message, field)) = entry_problem(&value, list_name, &path, writer) {
-                let mut q = Quarantined::new(hash, code, message);
-                q.field = field;
-                refused.push(q);
-            }
+            out.push((list_name, path, hash, value));
         }
     }
-    Ok(refused)
+    Ok(out)
 }
 
 type Problem = (&'static str, String, Option<String>);
@@ -467,11 +562,15 @@ fn over_limits(value: &Value, at: &str) -> Option<(String, String)> {
 /// change had seen), so the record is read and cloned once per order, not once per entry.
 fn check_rules(
     merged: &WorkOrderDoc,
+    tree: Option<&Tree<'_>>,
     new: &[ChangeInfo],
     references: &ReferenceSet,
 ) -> Result<(Vec<Quarantined>, OrderRecord), DocumentError> {
     let new_hashes: HashSet<String> = new.iter().map(|i| i.hash.to_string()).collect();
-    let mut record = merged.record()?;
+    let mut record = match tree {
+        Some(tree) => merged.record_of(tree)?,
+        None => merged.record()?,
+    };
     let mut refused = Vec::new();
     // The order's photo references: the newest new entry carrying photos past the limit goes.
     let photos: usize = record.field.iter().map(|e| e.action.photos().len()).sum();

@@ -6,6 +6,7 @@
 
 mod access;
 mod answer;
+mod append;
 mod error;
 mod limits;
 mod project;

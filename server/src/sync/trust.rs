@@ -9,7 +9,7 @@ use super::{Session, SyncError};
 use crate::orders::OrderError;
 use crate::store::{QuarantinedChange, StoreError};
 use fieldline_core::document::ChangeInfo;
-use fieldline_core::document::automerge::{ActorId, ChangeHash};
+use fieldline_core::document::automerge::{ActorId, Change, ChangeHash};
 use fieldline_core::document::trust::{self, Sections, Writer};
 use fieldline_core::reference::ReferenceSet;
 use fieldline_core::sync::{DocSnapshot, Rejection};
@@ -80,11 +80,14 @@ pub fn sections(base: &WorkOrderDoc) -> Sections {
 /// from `stored` and the changes that pass. Each round removes at least one change, so the loop
 /// ends; an honest upload costs one round. Returns the record of `doc` as it stands when the
 /// inspection read it (every change left passed), so the caller need not read it again.
+/// `decoded` holds the uploaded changes as the upload decoded them: the inspection reads their
+/// operations from there instead of parsing the bytes again.
 #[allow(clippy::too_many_arguments)]
 pub fn check(
     s: &Session<'_>,
     order_id: &str,
     uploaded: &[(ChangeHash, Vec<u8>)],
+    decoded: &[Change],
     stored: Option<&[u8]>,
     sections: &Sections,
     doc: &mut WorkOrderDoc,
@@ -97,8 +100,9 @@ pub fn check(
     let mut refused: HashSet<ChangeHash> = HashSet::new();
     let mut record = None;
     while !infos.is_empty() {
-        let inspection = trust::inspect_merged(sections, doc, infos, &writer, &s.references)
-            .map_err(OrderError::from)?;
+        let inspection =
+            trust::inspect_decoded(sections, doc, infos, decoded, &writer, &s.references)
+                .map_err(OrderError::from)?;
         let found = inspection.refused;
         if found.is_empty() {
             record = inspection.record;

@@ -325,6 +325,7 @@ async fn merge(
         s,
         &order.raw_id,
         &order.changes,
+        &order.decoded,
         stored.as_ref().map(|o| o.doc.as_slice()),
         &sections,
         &mut doc,
@@ -401,7 +402,8 @@ async fn merge(
             id: order.id,
             expected_version: stored.summary.version,
             update: OrderUpdate {
-                doc: doc.save(),
+                // The stored bytes with the new changes appended (compacted now and then).
+                doc: super::append::appended(&stored.doc, &infos).unwrap_or_else(|| doc.save()),
                 projection,
                 changes,
                 updated_at: s.now,
