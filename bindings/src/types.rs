@@ -282,7 +282,7 @@ impl From<OfficeEntry> for OfficeNote {
         let text = match e.action {
             A::Assign { reason, .. } | A::Unassign { reason } => reason,
             A::Cancel { reason } => Some(reason),
-            A::Note { text } => Some(text),
+            A::Note { text, .. } => Some(text),
             A::Close { note } => note,
         };
         OfficeNote {

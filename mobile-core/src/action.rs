@@ -206,10 +206,17 @@ pub enum OfficeAction {
         /// Why (required).
         reason: String,
     },
-    /// A note to the crew.
+    /// A note to the crew; with `review`, also the office's decision on a flag a field entry
+    /// raised (a meter-record correction accepted or dismissed). The decision rides on a note,
+    /// not on an action of its own, because the schema only grows by optional fields: an app
+    /// already in the field reads it as the note it also is, where an unknown action would make
+    /// the whole office log unreadable to it.
     Note {
         /// Free text.
         text: String,
+        /// The flag this note decides, if it is a review decision.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        review: Option<Review>,
     },
     /// The office reviewed the finished order.
     Close {
@@ -218,7 +225,47 @@ pub enum OfficeAction {
     },
 }
 
+/// The office's decision on the flags a field entry raised: the entry's exceptions of that code
+/// are resolved once the decision is in the office log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// The field entry whose flags are decided.
+    pub entry: String,
+    /// The flag code decided (`meter_info_correction`).
+    pub flag: String,
+    /// What the office decided.
+    pub decision: ReviewDecision,
+}
+
+/// What the office decided about a flagged proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The proposal was applied (the meter record now says what the crew found).
+    Accepted,
+    /// The proposal was looked at and left unapplied.
+    Dismissed,
+}
+
+impl ReviewDecision {
+    /// The stable wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::Accepted => "accepted",
+            ReviewDecision::Dismissed => "dismissed",
+        }
+    }
+}
+
 impl OfficeAction {
+    /// The review decision this action records, if any.
+    pub fn review(&self) -> Option<&Review> {
+        match self {
+            OfficeAction::Note { review, .. } => review.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The stable name of the action, as written into the document.
     pub fn name(&self) -> &'static str {
         match self {

@@ -16,7 +16,10 @@ pub mod status;
 pub mod sync;
 pub mod timeline;
 
-pub use action::{ActionContext, FieldAction, OfficeAction, PhotoKind, PhotoRef, ReadingInput};
+pub use action::{
+    ActionContext, FieldAction, OfficeAction, PhotoKind, PhotoRef, ReadingInput, Review,
+    ReviewDecision,
+};
 pub use capture::*;
 pub use document::{DocumentError, WorkOrderDoc};
 pub use model::*;

@@ -422,19 +422,30 @@ fn is_work(action: &FieldAction) -> bool {
     !matches!(action, FieldAction::Received)
 }
 
-/// Flags raised by the rules when entries were written.
+/// Flags raised by the rules when entries were written, less those the office has decided (a
+/// review note naming the entry and the flag's code resolves them).
 fn rule_flags(record: &OrderRecord) -> impl Iterator<Item = OrderException> + '_ {
-    record.field.iter().flat_map(|entry| {
+    record.field.iter().flat_map(move |entry| {
         entry
             .assessment
             .flags
             .iter()
+            .filter(move |flag| reviewed(record, &entry.id, &flag.code).is_none())
             .map(move |flag| OrderException {
                 code: flag.code.clone(),
                 entries: vec![entry.id.clone()],
                 register: flag.register,
                 detail: flag.detail.clone(),
             })
+    })
+}
+
+/// The office's decision on the `flag` flags of field entry `entry`, if it made one.
+pub fn reviewed<'r>(record: &'r OrderRecord, entry: &str, flag: &str) -> Option<&'r OfficeEntry> {
+    record.office_log.iter().find(|e| {
+        e.action
+            .review()
+            .is_some_and(|r| r.entry == entry && r.flag == flag)
     })
 }
 

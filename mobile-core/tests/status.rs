@@ -464,7 +464,7 @@ proptest! {
                     .apply_office_action(OfficeAction::Cancel { reason: "not needed".into() }, "dispatcher", at)
                     .map(|e| (e.id, None, true, false, None))),
                 Step::OfficeNote => (0, replicas[0]
-                    .apply_office_action(OfficeAction::Note { text: "call first".into() }, "dispatcher", at)
+                    .apply_office_action(OfficeAction::Note { text: "call first".into(), review: None }, "dispatcher", at)
                     .map(|e| (e.id, None, false, false, None))),
                 Step::Field(d, op) => {
                     let user = device_user(d);

@@ -475,8 +475,9 @@ impl WorkOrderDoc {
         by: &str,
         at: Timestamp,
     ) -> Result<OfficeEntry, ActionError> {
-        let derived = self.derive()?;
-        check_office_action(&action, &derived)?;
+        let record = self.record()?;
+        let derived = status::derive(&record);
+        check_office_action(&action, &record, &derived)?;
         let stored = StoredOfficeEntry {
             action,
             by: by.to_string(),
@@ -537,7 +538,11 @@ impl WorkOrderDoc {
 }
 
 /// What the office may do to an order in its current state.
-fn check_office_action(action: &OfficeAction, derived: &Derived) -> Result<(), Refusal> {
+fn check_office_action(
+    action: &OfficeAction,
+    record: &OrderRecord,
+    derived: &Derived,
+) -> Result<(), Refusal> {
     let status = derived.status;
     if let OfficeAction::Assign {
         reason: Some(reason),
@@ -595,7 +600,12 @@ fn check_office_action(action: &OfficeAction, derived: &Derived) -> Result<(), R
                 ));
             }
         }
-        OfficeAction::Note { text } => check_text("office.note_text", "text", text)?,
+        OfficeAction::Note { text, review } => {
+            check_text("office.note_text", "text", text)?;
+            if let Some(review) = review {
+                check_review(review, record)?;
+            }
+        }
         OfficeAction::Close { note } => {
             if let Some(note) = note {
                 check_text("office.note_text", "note", note)?;
@@ -610,6 +620,36 @@ fn check_office_action(action: &OfficeAction, derived: &Derived) -> Result<(), R
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// A review decides a flag some field entry of the order raised, once.
+fn check_review(review: &crate::action::Review, record: &OrderRecord) -> Result<(), Refusal> {
+    let raised = record
+        .field
+        .iter()
+        .find(|e| e.id == review.entry)
+        .is_some_and(|e| e.assessment.flags.iter().any(|f| f.code == review.flag));
+    if !raised {
+        return Err(Refusal::new(
+            "office.review_entry",
+            "review.entry",
+            format!(
+                "no field entry {} of this order raised `{}`",
+                review.entry, review.flag
+            ),
+        ));
+    }
+    if let Some(earlier) = status::reviewed(record, &review.entry, &review.flag) {
+        return Err(Refusal::new(
+            "office.already_reviewed",
+            "review.entry",
+            format!(
+                "{} already decided this on entry {}",
+                earlier.by, earlier.id
+            ),
+        ));
     }
     Ok(())
 }

@@ -78,6 +78,7 @@ fn office_changes_received_are_not_uploaded_back() {
         .apply_office_action(
             OfficeAction::Note {
                 text: "beware of the dog".into(),
+                review: None,
             },
             "dispatcher",
             Timestamp(crate::common::CREATED.0 + 5),
@@ -243,6 +244,7 @@ fn office_with_notes(n: usize) -> (WorkOrderDoc, Vec<ChangeHash>, Vec<Vec<u8>>) 
             .apply_office_action(
                 OfficeAction::Note {
                     text: format!("note {i}"),
+                    review: None,
                 },
                 "dispatcher",
                 Timestamp(crate::common::CREATED.0 + 10 + i as i64),

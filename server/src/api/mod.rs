@@ -11,6 +11,7 @@
 
 mod accounts;
 mod auth;
+mod corrections;
 mod devices;
 mod follow_ups;
 mod health;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(routes::routes())
         .merge(orders::routes())
         .merge(follow_ups::routes())
+        .merge(corrections::routes())
         .merge(re_reads::routes())
         .merge(reference::routes())
         .merge(devices::routes())

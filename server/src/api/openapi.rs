@@ -57,6 +57,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::routes::Doc::openapi());
     doc.merge(super::orders::Doc::openapi());
     doc.merge(super::follow_ups::Doc::openapi());
+    doc.merge(super::corrections::Doc::openapi());
     doc.merge(super::re_reads::Doc::openapi());
     doc.merge(super::reference::Doc::openapi());
     doc.merge(super::devices::Doc::openapi());

@@ -69,6 +69,9 @@ impl From<OrderError> for ApiError {
             OrderError::Refused(refusal) => {
                 ApiError::validation(refusal.field, Some(&refusal.rule), refusal.message)
             }
+            OrderError::Conflict { field, message } => {
+                ApiError::conflict(format!("{field}: {message}"))
+            }
             OrderError::Busy => ApiError::conflict(
                 "the order is being changed by someone else right now: try again",
             ),
@@ -327,7 +330,11 @@ pub async fn create_order(
 }
 
 /// Finds an order by document id or office number, visible to the caller.
-async fn visible_order(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult<StoredOrder> {
+pub(crate) async fn visible_order(
+    state: &AppState,
+    auth: &AuthUser,
+    id: &str,
+) -> ApiResult<StoredOrder> {
     let utility = auth.utility_id;
     let stored = if let Ok(uuid) = id.parse::<Uuid>() {
         state.store.get_order(utility, uuid).await
@@ -612,7 +619,16 @@ pub async fn add_note(
     Path(id): Path<String>,
     Json(body): Json<NoteRequest>,
 ) -> ApiResult<Json<OrderDetail>> {
-    office_action(&state, &auth, &id, OfficeAction::Note { text: body.text }).await
+    office_action(
+        &state,
+        &auth,
+        &id,
+        OfficeAction::Note {
+            text: body.text,
+            review: None,
+        },
+    )
+    .await
 }
 
 /// Closes a finished order after review.

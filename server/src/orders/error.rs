@@ -22,6 +22,15 @@ pub enum OrderError {
     /// The core's rules refused the action in the order's current state.
     #[error("refused: {0}")]
     Refused(Refusal),
+    /// The request contradicts what is stored now (a decision already made, a record changed
+    /// since the crew saw it); retrying the same request cannot succeed.
+    #[error("{field}: {message}")]
+    Conflict {
+        /// The request or record field concerned.
+        field: String,
+        /// What contradicts it.
+        message: String,
+    },
     /// The order kept changing under us; the client may retry.
     #[error("the order is being changed by someone else: try again")]
     Busy,
@@ -34,6 +43,14 @@ pub enum OrderError {
 }
 
 impl OrderError {
+    /// A conflict with what is stored, about `field`.
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        OrderError::Conflict {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
     /// An invalid request field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         OrderError::Invalid {

@@ -4,6 +4,7 @@
 //! retrying when another writer got there first.
 
 pub mod account_refresh;
+pub mod corrections;
 mod create;
 mod details;
 pub mod equipment;

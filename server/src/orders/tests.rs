@@ -294,6 +294,7 @@ async fn concurrent_office_edits_are_all_kept() {
         tasks.push(tokio::spawn(async move {
             let note = OfficeAction::Note {
                 text: format!("note {n}"),
+                review: None,
             };
             apply_office_action(store.as_ref(), utility, &by, id, note, Utc::now()).await
         }));
@@ -409,5 +410,6 @@ async fn work_completed_offline_survives_an_office_cancel() {
     f.guard.cleanup().await;
 }
 
+mod corrections;
 mod field_timeline;
 mod seal_history;

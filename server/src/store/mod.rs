@@ -123,6 +123,16 @@ pub trait Store: Send + Sync + 'static {
         utility: UtilityId,
         exchange: &MeterExchange,
     ) -> StoreResult<Meter>;
+    /// In one transaction, applies an office-accepted meter-record correction: the meter's
+    /// serial, size, location and registers become `correction.after`, and the premise's access
+    /// notes the corrected ones. Returns the corrected meter. `NotFound` without the meter or
+    /// premise; `Conflict` naming what changed when the record no longer reads
+    /// `correction.before`, or when the new serial is another meter's. Nothing is written then.
+    async fn correct_meter(
+        &self,
+        utility: UtilityId,
+        correction: &MeterCorrection,
+    ) -> StoreResult<Meter>;
     /// Inserts meters with their registers in one transaction.
     async fn insert_meters(&self, utility: UtilityId, rows: &[Meter]) -> StoreResult<()>;
     /// The meter with this id, with its registers.

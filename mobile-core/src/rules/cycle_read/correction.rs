@@ -131,6 +131,22 @@ rule! {
     }
 }
 
+impl FieldCorrection {
+    /// What the order's record (`office`) says of the corrected field, `None` when it says
+    /// nothing: the "on record" value the crew's correction was checked against.
+    pub fn on_record(&self, office: &OfficeData) -> Option<String> {
+        recorded(office, self)
+    }
+}
+
+impl MeterField {
+    /// Whether two values of this field say the same: serials and sizes without case or
+    /// spaces, text without surrounding spaces, numbers by value.
+    pub fn same_value(self, a: &str, b: &str) -> bool {
+        same_value(self, a, b.trim())
+    }
+}
+
 /// The field in the crew's words.
 fn words(field: MeterField) -> String {
     field.as_str().replace('_', " ")

@@ -402,3 +402,158 @@ pub(super) async fn a_meter_exchange_takes_the_old_meter_out_and_installs_the_ne
             .await
     ));
 }
+
+pub(super) async fn a_meter_correction_applies_only_to_the_record_it_was_decided_on(
+    store: Arc<dyn Store>,
+) {
+    let a = utility(&store, "a").await;
+    let p = premise(a.id, "7 Birch Rd");
+    store
+        .insert_premises(a.id, std::slice::from_ref(&p))
+        .await
+        .expect("premise");
+    let read = meter(a.id, p.id, "FIX-1", 2);
+    let other = meter(a.id, p.id, "TAKEN-1", 1);
+    store
+        .insert_meters(a.id, &[read.clone(), other.clone()])
+        .await
+        .expect("meters");
+
+    // Three registers with new dials on register 1, a new serial, size and location, notes.
+    let mut after = read.clone();
+    after.serial = "FIX-2".into();
+    after.size = "1\"".into();
+    after.location_code = Some("basement".into());
+    after.registers[0].dials_left = 6;
+    let mut third = after.registers[1].clone();
+    third.number = 3;
+    third.last_read = None;
+    third.last_read_at = None;
+    after.registers.push(third);
+    let correction = MeterCorrection {
+        before: read.clone(),
+        after: after.clone(),
+        access_notes: Some(AccessNotesCorrection {
+            premise_id: p.id,
+            before: p.access_notes.clone(),
+            after: "gate code 4471".into(),
+        }),
+    };
+    let corrected = store
+        .correct_meter(a.id, &correction)
+        .await
+        .expect("corrected");
+    assert_eq!(corrected.serial, "FIX-2");
+    assert_eq!(corrected.size, "1\"");
+    assert_eq!(corrected.location_code.as_deref(), Some("basement"));
+    assert_eq!(corrected.registers.len(), 3);
+    assert_eq!(corrected.registers[0].dials_left, 6);
+    // Reads of a register stay with it; a new register has none.
+    assert_eq!(
+        corrected.registers[0].last_read,
+        read.registers[0].last_read
+    );
+    assert_eq!(corrected.registers[2].last_read, None);
+    assert_eq!(
+        store
+            .get_meter_by_serial(a.id, "FIX-2")
+            .await
+            .expect("by serial")
+            .id,
+        read.id
+    );
+    assert_eq!(
+        store
+            .get_premise(a.id, p.id)
+            .await
+            .expect("premise")
+            .access_notes
+            .as_deref(),
+        Some("gate code 4471")
+    );
+
+    // The same correction again: the record no longer reads `before`; nothing is written.
+    let again = store.correct_meter(a.id, &correction).await;
+    assert!(
+        matches!(&again, Err(StoreError::Conflict(m)) if m.contains("serial")),
+        "{again:?}"
+    );
+    assert_eq!(
+        store.get_meter(a.id, read.id).await.expect("meter"),
+        corrected
+    );
+
+    // Fewer registers, and a serial that is another meter's: refused, nothing written.
+    let mut clash = corrected.clone();
+    clash.serial = other.serial.clone();
+    clash.registers.truncate(1);
+    let refused = store
+        .correct_meter(
+            a.id,
+            &MeterCorrection {
+                before: corrected.clone(),
+                after: clash.clone(),
+                access_notes: None,
+            },
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("TAKEN-1")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.get_meter(a.id, read.id).await.expect("meter"),
+        corrected
+    );
+
+    // Stale access notes are refused with the meter untouched.
+    let mut size_only = corrected.clone();
+    size_only.size = "2\"".into();
+    size_only.registers.truncate(1);
+    let stale_notes = store
+        .correct_meter(
+            a.id,
+            &MeterCorrection {
+                before: corrected.clone(),
+                after: size_only.clone(),
+                access_notes: Some(AccessNotesCorrection {
+                    premise_id: p.id,
+                    before: p.access_notes.clone(),
+                    after: "dog".into(),
+                }),
+            },
+        )
+        .await;
+    assert!(
+        matches!(&stale_notes, Err(StoreError::Conflict(m)) if m.contains("access notes")),
+        "{stale_notes:?}"
+    );
+    assert_eq!(
+        store.get_meter(a.id, read.id).await.expect("meter"),
+        corrected
+    );
+
+    // Removing a register, then another utility's view of the meter: not found.
+    let fewer = store
+        .correct_meter(
+            a.id,
+            &MeterCorrection {
+                before: corrected.clone(),
+                after: size_only.clone(),
+                access_notes: None,
+            },
+        )
+        .await
+        .expect("fewer registers");
+    assert_eq!(fewer.registers.len(), 1);
+    assert_eq!(fewer.size, "2\"");
+    let b = utility(&store, "b").await;
+    let mut foreign = MeterCorrection {
+        before: fewer.clone(),
+        after: fewer.clone(),
+        access_notes: None,
+    };
+    foreign.before.utility_id = b.id;
+    foreign.after.utility_id = b.id;
+    assert!(is_not_found(&store.correct_meter(b.id, &foreign).await));
+}

@@ -24,8 +24,8 @@ mod tokens;
 use super::{Backend, Db};
 use crate::store::{
     Account, ActorBinding, ChangeRecord, Device, FeedEntry, FollowUpLink, HiddenRegister,
-    LoggedChange, Meter, MeterExchange, MeterRead, NewDevice, NewOrder, NewPayment,
-    NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page,
+    LoggedChange, Meter, MeterCorrection, MeterExchange, MeterRead, NewDevice, NewOrder,
+    NewPayment, NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page,
     PageRequest, Premise, QuarantinedChange, ReReadOutcome, RefreshToken, Registration, Rotation,
     Route, SigningKey, Store, StoreResult, StoredOrder, StoredReference, UploadedOrder, User,
     Utility, UtilityId,
@@ -179,6 +179,17 @@ impl Store for Backend {
         let installed = network::record_meter_exchange(&mut tx, utility, exchange).await?;
         tx.commit().await?;
         network::get_meter(self.reader(), utility, installed).await
+    }
+
+    async fn correct_meter(
+        &self,
+        utility: UtilityId,
+        correction: &MeterCorrection,
+    ) -> StoreResult<Meter> {
+        let mut tx = self.begin_write().await?;
+        network::correct_meter(&mut tx, utility, correction).await?;
+        tx.commit().await?;
+        network::get_meter(self.reader(), utility, correction.before.id).await
     }
 
     async fn record_notice_served(

@@ -6,8 +6,8 @@ use super::rows::{
 };
 use super::{Conn, Db};
 use crate::store::{
-    Account, Meter, MeterExchange, MeterRead, MeterRegister, Page, PageRequest, Premise, ReadKind,
-    Route, StoreError, StoreResult, UtilityId,
+    Account, Meter, MeterCorrection, MeterExchange, MeterRead, MeterRegister, Page, PageRequest,
+    Premise, ReadKind, Route, StoreError, StoreResult, UtilityId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldline_core::model::AccountStatus;
@@ -485,6 +485,176 @@ pub(super) async fn record_meter_exchange(
         insert_meter_reads(conn, utility, &exchange.final_reads).await?;
     }
     Ok(installed)
+}
+
+pub(super) async fn correct_meter(
+    conn: &mut Conn,
+    utility: UtilityId,
+    correction: &MeterCorrection,
+) -> StoreResult<()> {
+    let (before, after) = (&correction.before, &correction.after);
+    if after.id != before.id {
+        return Err(StoreError::Invalid(
+            "a correction names two different meters".into(),
+        ));
+    }
+    same_utility(utility, after.utility_id, "meter")?;
+    // A no-op write first takes the row's lock (PostgreSQL), so nobody changes the record
+    // between the comparison below and the update.
+    let locked = sqlx::query("UPDATE meters SET serial = serial WHERE utility_id = $1 AND id = $2")
+        .bind(utility.0)
+        .bind(before.id)
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let by_id = format!("SELECT {METER_COLS} FROM meters WHERE utility_id = $1 AND id = $2");
+    let row = sqlx::query(AssertSqlSafe(by_id))
+        .bind(utility.0)
+        .bind(before.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut current = meter(&row)?;
+    let registers = format!(
+        "SELECT {REGISTER_COLS} FROM meter_registers WHERE utility_id = $1 AND meter_id = $2 \
+         ORDER BY number"
+    );
+    for row in sqlx::query(AssertSqlSafe(registers))
+        .bind(utility.0)
+        .bind(before.id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        current.registers.push(register(&row)?.1);
+    }
+    if let Some(field) = changed_since(before, &current) {
+        return Err(StoreError::Conflict(format!(
+            "the meter record's {field} changed since the correction was decided"
+        )));
+    }
+
+    if after.serial != current.serial {
+        let taken: Option<String> = sqlx::query_scalar(
+            "SELECT serial FROM meters WHERE utility_id = $1 AND serial = $2 AND id <> $3",
+        )
+        .bind(utility.0)
+        .bind(after.serial.as_str())
+        .bind(before.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "serial {} is already another meter's",
+                after.serial
+            )));
+        }
+    }
+    sqlx::query(
+        "UPDATE meters SET serial = $1, size = $2, location_code = $3 \
+         WHERE utility_id = $4 AND id = $5",
+    )
+    .bind(after.serial.as_str())
+    .bind(after.size.as_str())
+    .bind(after.location_code.as_deref())
+    .bind(utility.0)
+    .bind(before.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::classify(e, "a meter with that serial"))?;
+
+    let last = after.registers.len();
+    sqlx::query(
+        "DELETE FROM meter_registers WHERE utility_id = $1 AND meter_id = $2 AND number > $3",
+    )
+    .bind(utility.0)
+    .bind(before.id)
+    .bind(i64::try_from(last).unwrap_or(i64::MAX))
+    .execute(&mut *conn)
+    .await?;
+    let mut added = Vec::new();
+    for (i, r) in after.registers.iter().enumerate() {
+        if usize::try_from(r.number).ok() != Some(i + 1) {
+            return Err(StoreError::Invalid(
+                "corrected registers must be numbered 1, 2, 3... in order".into(),
+            ));
+        }
+        if current.registers.iter().any(|c| c.number == r.number) {
+            sqlx::query(
+                "UPDATE meter_registers SET dials_left = $1, dials_right = $2, multiplier = $3 \
+                 WHERE utility_id = $4 AND meter_id = $5 AND number = $6",
+            )
+            .bind(i64::from(r.dials_left))
+            .bind(i64::from(r.dials_right))
+            .bind(i64::from(r.multiplier))
+            .bind(utility.0)
+            .bind(before.id)
+            .bind(i64::from(r.number))
+            .execute(&mut *conn)
+            .await?;
+        } else {
+            added.push(r.clone());
+        }
+    }
+    if !added.is_empty() {
+        let with_new = Meter {
+            registers: added,
+            ..current.clone()
+        };
+        insert_registers(conn, utility, std::slice::from_ref(&with_new)).await?;
+    }
+
+    if let Some(notes) = &correction.access_notes {
+        let on_record: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT access_notes FROM premises WHERE utility_id = $1 AND id = $2",
+        )
+        .bind(utility.0)
+        .bind(notes.premise_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let on_record = on_record.ok_or(StoreError::NotFound)?;
+        if on_record != notes.before {
+            return Err(StoreError::Conflict(
+                "the premise's access notes changed since the correction was decided".into(),
+            ));
+        }
+        sqlx::query("UPDATE premises SET access_notes = $1 WHERE utility_id = $2 AND id = $3")
+            .bind(notes.after.as_str())
+            .bind(utility.0)
+            .bind(notes.premise_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The first field of the meter record that differs between `read` and `now`, in the field
+/// names a correction uses.
+fn changed_since(read: &Meter, now: &Meter) -> Option<&'static str> {
+    if read.serial != now.serial {
+        return Some("serial");
+    }
+    if read.size != now.size {
+        return Some("size");
+    }
+    if read.location_code != now.location_code {
+        return Some("location");
+    }
+    if read.registers.len() != now.registers.len() {
+        return Some("register_count");
+    }
+    for (r, n) in read.registers.iter().zip(&now.registers) {
+        if r.dials_left != n.dials_left {
+            return Some("dials_left");
+        }
+        if r.dials_right != n.dials_right {
+            return Some("dials_right");
+        }
+        if r.multiplier != n.multiplier {
+            return Some("multiplier");
+        }
+    }
+    None
 }
 
 /// Fills in the registers of `meters` (all of one utility).

@@ -152,6 +152,31 @@ pub struct MeterExchange {
     pub new_meter: Meter,
 }
 
+/// An office-accepted correction of a meter record: the record as the office read it and as it
+/// is to be. Stored only if the record still reads `before`, so a correction decided against a
+/// record someone changed meanwhile is refused, never laid over the newer values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeterCorrection {
+    /// The meter record as read when the correction was decided.
+    pub before: Meter,
+    /// The record as corrected: serial, size, location and registers (by number; registers
+    /// beyond its last are removed, new numbers are added without reads).
+    pub after: Meter,
+    /// A correction of the access notes of the meter's premise, if any.
+    pub access_notes: Option<AccessNotesCorrection>,
+}
+
+/// Access notes of a premise, as read and as corrected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessNotesCorrection {
+    /// The premise.
+    pub premise_id: Uuid,
+    /// The notes as read.
+    pub before: Option<String>,
+    /// The notes as corrected.
+    pub after: String,
+}
+
 /// One historical read of one register.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeterRead {

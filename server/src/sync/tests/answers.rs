@@ -135,6 +135,7 @@ async fn a_cursor_ahead_of_the_feed_asks_for_reconciliation_by_heads() {
         order,
         OfficeAction::Note {
             text: "dog in yard".into(),
+            review: None,
         },
         Utc::now(),
     )

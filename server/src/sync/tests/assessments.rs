@@ -402,6 +402,7 @@ async fn an_older_rules_version_is_accepted_but_projected_from_the_servers_asses
         order,
         OfficeAction::Note {
             text: "seen".into(),
+            review: None,
         },
         Utc::now(),
     )

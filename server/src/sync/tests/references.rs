@@ -61,6 +61,7 @@ async fn a_skip_under_a_later_published_code_list_carries_no_spurious_exception(
         order,
         OfficeAction::Note {
             text: "gate code changed".into(),
+            review: None,
         },
         Utc::now(),
     )
@@ -87,6 +88,7 @@ async fn a_skip_under_a_later_published_code_list_carries_no_spurious_exception(
         order,
         OfficeAction::Note {
             text: "second note".into(),
+            review: None,
         },
         Utc::now(),
     )

@@ -360,6 +360,7 @@ async fn concurrent_syncs_and_office_edits_to_one_order_all_land() {
                 order,
                 OfficeAction::Note {
                     text: format!("office note {n}"),
+                    review: None,
                 },
                 Utc::now(),
             )
