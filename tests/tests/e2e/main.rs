@@ -2,6 +2,7 @@
 //! area; every test starts its own server on 127.0.0.1:0 with a fresh store.
 
 mod auth;
+mod corrections;
 mod crash;
 mod demo;
 mod errors;

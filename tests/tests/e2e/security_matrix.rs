@@ -168,6 +168,12 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/v1/orders/{id}/cancel", office_200),
     row("POST", "/api/v1/orders/{id}/notes", office_200),
     row("POST", "/api/v1/orders/{id}/close", office_422),
+    // Allowed for office roles, then refused: the order has no such correction entry.
+    row(
+        "POST",
+        "/api/v1/orders/{id}/corrections/{entry_id}",
+        office_422,
+    ),
     // Everyone registers their own handheld; only admins list and revoke devices.
     row("POST", "/api/v1/devices", anyone_200),
     row("GET", "/api/v1/devices", admin_200),
@@ -321,6 +327,14 @@ impl World {
             ("GET", path) if path.starts_with("/api/v1/orders/{id}") => {
                 let path = path.replace("{id}", &order().await);
                 s.get(&path, token).await
+            }
+            ("POST", "/api/v1/orders/{id}/corrections/{entry_id}") => {
+                let path = row
+                    .path
+                    .replace("{id}", &order().await)
+                    .replace("{entry_id}", "no-such-entry");
+                s.post_json(&path, token, &json!({"decision": "dismiss"}))
+                    .await
             }
             ("POST", path) if path.starts_with("/api/v1/orders/{id}") => {
                 let body = match path.rsplit('/').next() {
