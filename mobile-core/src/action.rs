@@ -277,3 +277,50 @@ impl OfficeAction {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The office log as an app released before reviews reads it.
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(tag = "action", rename_all = "snake_case")]
+    enum ReleasedOfficeAction {
+        Note { text: String },
+    }
+
+    #[test]
+    fn a_review_note_reads_as_a_plain_note_in_released_apps_and_old_notes_have_no_review() {
+        let decided = OfficeAction::Note {
+            text: "Meter-record correction (serial) accepted.".into(),
+            review: Some(Review {
+                entry: "3@ab".into(),
+                flag: "meter_info_correction".into(),
+                decision: ReviewDecision::Accepted,
+            }),
+        };
+        let json = serde_json::to_value(&decided).expect("json");
+        assert_eq!(json["review"]["decision"], "accepted");
+        let released: ReleasedOfficeAction = serde_json::from_value(json).expect("released app");
+        assert_eq!(
+            released,
+            ReleasedOfficeAction::Note {
+                text: "Meter-record correction (serial) accepted.".into()
+            }
+        );
+
+        let plain = OfficeAction::Note {
+            text: "dog in yard".into(),
+            review: None,
+        };
+        let json = serde_json::to_value(&plain).expect("json");
+        assert!(
+            json.get("review").is_none(),
+            "a plain note writes no review: {json}"
+        );
+        let old: OfficeAction =
+            serde_json::from_str(r#"{"action":"note","text":"dog in yard"}"#).expect("old note");
+        assert_eq!(old, plain);
+        assert_eq!(old.review(), None);
+    }
+}
