@@ -2,13 +2,16 @@
 //! corrections"). The field never changes the meter record: a `meter_correction` capture only
 //! raises `meter_info_correction` exceptions. Accepting applies every correction of that entry
 //! to the meter record (per-register fields to the register, access notes to the premise) in one
-//! store transaction, and only if the record still says what the crew corrected; dismissing
-//! changes no record. Either way the decision is written into the order's office log as a note
-//! carrying a review, which resolves the entry's exceptions and keeps the decision in the
-//! order's audit trail.
+//! store transaction together with the decision in the order's office log, and only if the
+//! record still says what the crew corrected and the order did not move; dismissing changes no
+//! record. Either way the decision is a note carrying a review, which resolves the entry's
+//! exceptions and keeps the decision in the order's audit trail.
 
 use super::{OrderDetail, OrderError};
-use crate::store::{AccessNotesCorrection, Meter, MeterCorrection, Store, User, UtilityId};
+use crate::store::{
+    AccessNotesCorrection, Meter, MeterCorrection, Store, StoreError, StoredOrder, User, UtilityId,
+    VersionedWrite,
+};
 use chrono::{DateTime, Utc};
 use fieldline_core::status::reviewed;
 use fieldline_core::{
@@ -29,9 +32,13 @@ pub struct CorrectionDecision {
     pub note: Option<String>,
 }
 
-/// Decides field entry `entry_id` of order `id`: for an accept, the meter record is corrected
-/// first (refused with a conflict naming the field when the record changed since the reading or
-/// a new serial is another meter's); then the decision goes into the office log.
+/// Decides field entry `entry_id` of order `id`. A dismissal is an office note like any other.
+/// An accept corrects the meter record and writes the decision into the office log in ONE store
+/// transaction, checked against the order's version: when another decision or a sync moved the
+/// order first, nothing is written and the order is read again (a second decision is then
+/// refused with a conflict), so the record is never corrected without the decision logged, nor
+/// corrected under a dismissal. Refused with a conflict naming the field when the record
+/// changed since the reading or a new serial is another meter's.
 pub async fn decide(
     store: &dyn Store,
     utility: UtilityId,
@@ -41,10 +48,72 @@ pub async fn decide(
     decided: CorrectionDecision,
     now: DateTime<Utc>,
 ) -> Result<OrderDetail, OrderError> {
+    if decided.decision == ReviewDecision::Accepted {
+        return accept(store, utility, by, id, entry_id, &decided, now).await;
+    }
     let stored = store.get_order(utility, id).await?;
     let record = WorkOrderDoc::load(&stored.doc)?.record()?;
-    let corrections = corrections_of(&record, entry_id)?;
-    if let Some(earlier) = reviewed(&record, entry_id, METER_INFO_CORRECTION) {
+    let corrections = undecided_corrections(&record, entry_id)?;
+    let action = decision_note(&corrections, entry_id, &decided);
+    super::apply_office_action(store, utility, by, id, action, now).await
+}
+
+/// Accepts: the meter correction and the order's decision note, stored together against the
+/// order version they were both derived from; re-read and re-derived when that version moved.
+async fn accept(
+    store: &dyn Store,
+    utility: UtilityId,
+    by: &User,
+    id: Uuid,
+    entry_id: &str,
+    decided: &CorrectionDecision,
+    now: DateTime<Utc>,
+) -> Result<OrderDetail, OrderError> {
+    let references = crate::reference::all_versions(store, utility).await?;
+    for _ in 0..super::MAX_ATTEMPTS {
+        let stored = store.get_order(utility, id).await?;
+        let record = WorkOrderDoc::load(&stored.doc)?.record()?;
+        let corrections = undecided_corrections(&record, entry_id)?;
+        let correction = corrected_record(store, utility, &record.office, &corrections).await?;
+        let action = decision_note(&corrections, entry_id, decided);
+        let update =
+            super::office_update(store, utility, by, &stored, &action, now, &references).await?;
+        match store
+            .correct_meter_for_order(
+                utility,
+                &correction,
+                id,
+                stored.summary.version,
+                &update,
+            )
+            .await
+        {
+            // The detail of what was just stored, without reading it back.
+            Ok(VersionedWrite::Stored(summary)) => {
+                let stored = StoredOrder {
+                    summary,
+                    doc: update.doc,
+                };
+                return super::detail_of(store, utility, stored).await;
+            }
+            Ok(VersionedWrite::OrderMoved) => continue,
+            Err(StoreError::Conflict(message)) => {
+                return Err(OrderError::conflict("meter", message));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(OrderError::Busy)
+}
+
+/// The corrections of field entry `entry_id` if nobody decided them yet; a conflict naming who
+/// decided them otherwise.
+fn undecided_corrections(
+    record: &OrderRecord,
+    entry_id: &str,
+) -> Result<Vec<FieldCorrection>, OrderError> {
+    let corrections = corrections_of(record, entry_id)?;
+    if let Some(earlier) = reviewed(record, entry_id, METER_INFO_CORRECTION) {
         let what = earlier
             .action
             .review()
@@ -54,27 +123,23 @@ pub async fn decide(
             format!("{} already {what} this correction", earlier.by),
         ));
     }
-    if decided.decision == ReviewDecision::Accepted {
-        let correction = corrected_record(store, utility, &record.office, &corrections).await?;
-        store
-            .correct_meter(utility, &correction)
-            .await
-            .map_err(|e| match e {
-                crate::store::StoreError::Conflict(message) => {
-                    OrderError::conflict("meter", message)
-                }
-                other => other.into(),
-            })?;
-    }
-    let action = OfficeAction::Note {
-        text: note_text(&corrections, &decided),
+    Ok(corrections)
+}
+
+/// The office note that records the decision and resolves the entry's exceptions.
+fn decision_note(
+    corrections: &[FieldCorrection],
+    entry_id: &str,
+    decided: &CorrectionDecision,
+) -> OfficeAction {
+    OfficeAction::Note {
+        text: note_text(corrections, decided),
         review: Some(Review {
             entry: entry_id.to_string(),
             flag: METER_INFO_CORRECTION.to_string(),
             decision: decided.decision,
         }),
-    };
-    super::apply_office_action(store, utility, by, id, action, now).await
+    }
 }
 
 /// The corrections of field entry `entry_id`, if it is a meter-record correction the office has

@@ -40,7 +40,7 @@ use std::sync::OnceLock;
 use uuid::Uuid;
 
 /// How often an office edit re-reads and retries when the order changed under it.
-const MAX_ATTEMPTS: usize = 8;
+pub(crate) const MAX_ATTEMPTS: usize = 8;
 
 /// The automerge actor this server process writes office changes as. One per process: two
 /// processes never share an actor, and within a process the store's version check serialises
@@ -142,29 +142,11 @@ pub async fn apply_office_action_traced(
     let references = crate::reference::all_versions(store, utility).await?;
     for _ in 0..MAX_ATTEMPTS {
         let stored = store.get_order(utility, id).await?;
-        let mut doc = WorkOrderDoc::load(&stored.doc)?;
-        if let OfficeAction::Assign { assignee, .. } = &action {
-            re_read::check_assignee(&doc.office()?, assignee)?;
-        }
-        doc.set_actor(office_actor());
-        let before = doc.heads();
-        doc.apply_office_action(
-            action.clone(),
-            &by.username,
-            Timestamp(now.timestamp_millis()),
-        )?;
-        let changes = office_changes(&doc.change_infos(&before), by, now);
-        let projection = project_with(store, utility, &doc, &references).await?;
+        let update = office_update(store, utility, by, &stored, &action, now, &references).await?;
         let assignees = (
             stored.summary.projection.assignee_id,
-            projection.assignee_id,
+            update.projection.assignee_id,
         );
-        let update = OrderUpdate {
-            doc: doc.save(),
-            projection,
-            changes,
-            updated_at: now,
-        };
         match store
             .update_order(utility, id, stored.summary.version, &update)
             .await
@@ -182,6 +164,41 @@ pub async fn apply_office_action_traced(
         }
     }
     Err(OrderError::Busy)
+}
+
+/// The update that applies office action `action` to order `stored` for `by`: the new
+/// document, its projection and the change-log rows, to be stored against `stored`'s version.
+/// Shared by every write of an office action (alone, or with another record in the same
+/// transaction, see [`corrections`]). Refusals by the core come back as
+/// [`OrderError::Refused`].
+pub(crate) async fn office_update(
+    store: &dyn Store,
+    utility: UtilityId,
+    by: &User,
+    stored: &StoredOrder,
+    action: &OfficeAction,
+    now: DateTime<Utc>,
+    references: &fieldline_core::reference::ReferenceSet,
+) -> Result<OrderUpdate, OrderError> {
+    let mut doc = WorkOrderDoc::load(&stored.doc)?;
+    if let OfficeAction::Assign { assignee, .. } = action {
+        re_read::check_assignee(&doc.office()?, assignee)?;
+    }
+    doc.set_actor(office_actor());
+    let before = doc.heads();
+    doc.apply_office_action(
+        action.clone(),
+        &by.username,
+        Timestamp(now.timestamp_millis()),
+    )?;
+    let changes = office_changes(&doc.change_infos(&before), by, now);
+    let projection = project_with(store, utility, &doc, references).await?;
+    Ok(OrderUpdate {
+        doc: doc.save(),
+        projection,
+        changes,
+        updated_at: now,
+    })
 }
 
 /// The active field user `username` of this utility, or why they cannot take work.

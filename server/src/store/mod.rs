@@ -133,6 +133,22 @@ pub trait Store: Send + Sync + 'static {
         utility: UtilityId,
         correction: &MeterCorrection,
     ) -> StoreResult<Meter>;
+    /// In one transaction, applies an accepted meter-record correction as [`Self::correct_meter`]
+    /// does (with its checks) and stores the order update that records the decision as
+    /// [`Self::update_order`] does, if the order's version is still `expected_version`. When the
+    /// version moved, returns [`VersionedWrite::OrderMoved`] with nothing written (the meter
+    /// untouched). `Conflict` naming what changed when the meter record no longer reads
+    /// `correction.before` or the new serial is another meter's; `NotFound` without the order,
+    /// meter or premise. On any error nothing is written: the record is never corrected without
+    /// the decision in the order's log, nor the other way round.
+    async fn correct_meter_for_order(
+        &self,
+        utility: UtilityId,
+        correction: &MeterCorrection,
+        order: Uuid,
+        expected_version: i64,
+        update: &OrderUpdate,
+    ) -> StoreResult<VersionedWrite>;
     /// Inserts meters with their registers in one transaction.
     async fn insert_meters(&self, utility: UtilityId, rows: &[Meter]) -> StoreResult<()>;
     /// The meter with this id, with its registers.

@@ -28,7 +28,7 @@ use crate::store::{
     NewPayment, NewRefreshToken, NewUser, NewUtility, OrderFilter, OrderSummary, OrderUpdate, Page,
     PageRequest, Premise, QuarantinedChange, ReReadOutcome, RefreshToken, Registration, Rotation,
     Route, SigningKey, Store, StoreResult, StoredOrder, StoredReference, UploadedOrder, User,
-    Utility, UtilityId,
+    Utility, UtilityId, VersionedWrite,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -190,6 +190,31 @@ impl Store for Backend {
         network::correct_meter(&mut tx, utility, correction).await?;
         tx.commit().await?;
         network::get_meter(self.reader(), utility, correction.before.id).await
+    }
+
+    async fn correct_meter_for_order(
+        &self,
+        utility: UtilityId,
+        correction: &MeterCorrection,
+        order: Uuid,
+        expected_version: i64,
+        update: &OrderUpdate,
+    ) -> StoreResult<VersionedWrite> {
+        let mut tx = self.begin_write().await?;
+        // The order first (feed position, then its row, the lock order of every writer), so a
+        // moved version is known before the meter is touched; dropping `tx` rolls back.
+        let position = match orders::lock_version(&mut tx, utility, order, expected_version, update)
+            .await?
+        {
+            orders::Locked::At(position) => position,
+            orders::Locked::Moved => return Ok(VersionedWrite::OrderMoved),
+        };
+        network::correct_meter(&mut tx, utility, correction).await?;
+        let done =
+            orders::update_order_at(&mut tx, utility, order, expected_version, update, position)
+                .await?;
+        tx.commit().await?;
+        Ok(VersionedWrite::Stored(done))
     }
 
     async fn record_notice_served(

@@ -251,6 +251,54 @@ pub(super) async fn update_order(
     update_order_at(conn, utility, id, expected_version, u, position).await
 }
 
+/// An order row locked for an update at the version its writer expects, or why not.
+pub(super) enum Locked {
+    /// Locked at the expected version; the feed position the update takes (`None` when it
+    /// appends no changes).
+    At(Option<i64>),
+    /// The version moved since the writer read the order.
+    Moved,
+}
+
+/// For a writer that changes another record together with an order: takes the update's feed
+/// position, then locks the order's row if its version is still `expected_version` (a no-op
+/// write: PostgreSQL holds the row lock until the transaction ends, SQLite has one writer), so
+/// the version cannot move before [`update_order_at`] writes it. `NotFound` without the order.
+pub(super) async fn lock_version(
+    conn: &mut Conn,
+    utility: UtilityId,
+    id: Uuid,
+    expected_version: i64,
+    u: &OrderUpdate,
+) -> StoreResult<Locked> {
+    let position = if u.changes.is_empty() {
+        None
+    } else {
+        Some(feed::take_positions(conn, utility, 1).await?)
+    };
+    let locked = sqlx::query(
+        "UPDATE orders SET version = version WHERE utility_id = $1 AND id = $2 AND version = $3",
+    )
+    .bind(utility.0)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await?;
+    if locked.rows_affected() > 0 {
+        return Ok(Locked::At(position));
+    }
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM orders WHERE utility_id = $1 AND id = $2")
+            .bind(utility.0)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match exists {
+        None => Err(StoreError::NotFound),
+        Some(_) => Ok(Locked::Moved),
+    }
+}
+
 /// Applies a batch of uploads in the caller's transaction: feed positions for all of them
 /// first, then the stored rows the updates expect (read once for the batch), each update
 /// (version-checked) or insert, and the batch's change-log and feed rows in multi-row
@@ -535,7 +583,7 @@ async fn write_update(
 }
 
 /// Updates an order with the feed position the caller took (`None`: no changes, no entry).
-async fn update_order_at(
+pub(super) async fn update_order_at(
     conn: &mut Conn,
     utility: UtilityId,
     id: Uuid,

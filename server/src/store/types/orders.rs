@@ -129,6 +129,17 @@ pub struct OrderUpdate {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What became of a write checked against an order's version together with another record
+/// (see [`Store::correct_meter_for_order`](crate::store::Store::correct_meter_for_order)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum VersionedWrite {
+    /// Everything was written in one transaction; the order as stored now.
+    Stored(OrderSummary),
+    /// The order's version moved since it was read (another decision, a sync): nothing at all
+    /// was written. Re-read the order and decide again.
+    OrderMoved,
+}
+
 /// Who an order list is filtered to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
