@@ -77,6 +77,7 @@ conformance!(
     a_served_notice_moves_the_notice_time_forward_only,
     a_meter_exchange_takes_the_old_meter_out_and_installs_the_new_once,
     a_meter_correction_applies_only_to_the_record_it_was_decided_on,
+    a_meter_correction_and_its_order_decision_are_written_together_or_not_at_all,
     rows_of_another_utility_are_refused_in_bulk_inserts,
     order_numbers_increase_per_utility,
     duplicate_order_id_is_a_conflict,

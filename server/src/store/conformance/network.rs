@@ -557,3 +557,151 @@ pub(super) async fn a_meter_correction_applies_only_to_the_record_it_was_decided
     foreign.after.utility_id = b.id;
     assert!(is_not_found(&store.correct_meter(b.id, &foreign).await));
 }
+
+pub(super) async fn a_meter_correction_and_its_order_decision_are_written_together_or_not_at_all(
+    store: Arc<dyn Store>,
+) {
+    let a = utility(&store, "a").await;
+    let p = premise(a.id, "9 Alder Ct");
+    store
+        .insert_premises(a.id, std::slice::from_ref(&p))
+        .await
+        .expect("premise");
+    let read = meter(a.id, p.id, "PAIR-1", 1);
+    let other = meter(a.id, p.id, "PAIR-TAKEN", 1);
+    store
+        .insert_meters(a.id, &[read.clone(), other.clone()])
+        .await
+        .expect("meters");
+    let order = store
+        .insert_order(
+            a.id,
+            &new_order(projection(OrderType::CycleRead, Status::Assigned), None),
+        )
+        .await
+        .expect("order");
+    let mut after = read.clone();
+    after.serial = "PAIR-2".into();
+    let correction = MeterCorrection {
+        before: read.clone(),
+        after: after.clone(),
+        access_notes: Some(AccessNotesCorrection {
+            premise_id: p.id,
+            before: p.access_notes.clone(),
+            after: "knock twice".into(),
+        }),
+    };
+    let history_len = |order| {
+        let store = store.clone();
+        async move {
+            store
+                .order_history(a.id, order)
+                .await
+                .expect("history")
+                .len()
+        }
+    };
+
+    // Another decision (or a sync) moved the order after it was read: nothing is written, the
+    // meter and the premise's notes stay as they were.
+    let moved = store
+        .update_order(
+            a.id,
+            order.id,
+            1,
+            &update_of(&order, vec![7], vec![change(2, None)]),
+        )
+        .await
+        .expect("the other decision");
+    let stale = store
+        .correct_meter_for_order(
+            a.id,
+            &correction,
+            order.id,
+            1,
+            &update_of(&order, vec![8], vec![change(3, None)]),
+        )
+        .await
+        .expect("no error, the order moved");
+    assert_eq!(stale, VersionedWrite::OrderMoved);
+    assert_eq!(store.get_meter(a.id, read.id).await.expect("meter"), read);
+    assert_eq!(
+        store.get_premise(a.id, p.id).await.expect("premise").access_notes,
+        p.access_notes,
+        "the access notes are untouched"
+    );
+    let got = store.get_order(a.id, order.id).await.expect("order");
+    assert_eq!((got.summary.version, got.doc), (2, vec![7]));
+    assert_eq!(history_len(order.id).await, 2);
+
+    // A meter refusal (the new serial is another meter's) leaves the order unwritten too.
+    let mut clash = read.clone();
+    clash.serial = other.serial.clone();
+    let refused = store
+        .correct_meter_for_order(
+            a.id,
+            &MeterCorrection {
+                before: read.clone(),
+                after: clash,
+                access_notes: None,
+            },
+            order.id,
+            moved.version,
+            &update_of(&moved, vec![9], vec![change(4, None)]),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("PAIR-TAKEN")),
+        "{refused:?}"
+    );
+    let got = store.get_order(a.id, order.id).await.expect("order");
+    assert_eq!((got.summary.version, got.doc), (2, vec![7]));
+    assert_eq!(history_len(order.id).await, 2);
+    assert_eq!(store.get_meter(a.id, read.id).await.expect("meter"), read);
+
+    // No such order: not found, the meter untouched.
+    let missing = store
+        .correct_meter_for_order(
+            a.id,
+            &correction,
+            Uuid::new_v4(),
+            1,
+            &update_of(&order, vec![9], vec![change(5, None)]),
+        )
+        .await;
+    assert!(is_not_found(&missing), "{missing:?}");
+    assert_eq!(store.get_meter(a.id, read.id).await.expect("meter"), read);
+
+    // At the order's current version both land: the record corrected, the order written with
+    // its change logged.
+    let stored = store
+        .correct_meter_for_order(
+            a.id,
+            &correction,
+            order.id,
+            moved.version,
+            &update_of(&moved, vec![10], vec![change(6, None)]),
+        )
+        .await
+        .expect("stored");
+    let VersionedWrite::Stored(summary) = stored else {
+        panic!("the order did not move: {stored:?}");
+    };
+    assert_eq!(summary.version, 3);
+    let got = store.get_order(a.id, order.id).await.expect("order");
+    assert_eq!((got.summary.version, got.doc), (3, vec![10]));
+    let history = store.order_history(a.id, order.id).await.expect("history");
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[2].change, change(6, None));
+    let corrected = store.get_meter(a.id, read.id).await.expect("meter");
+    assert_eq!(corrected.serial, "PAIR-2");
+    assert_eq!(
+        store
+            .get_premise(a.id, p.id)
+            .await
+            .expect("premise")
+            .access_notes
+            .as_deref(),
+        Some("knock twice")
+    );
+}
