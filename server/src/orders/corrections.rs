@@ -9,9 +9,10 @@
 
 use super::{OrderDetail, OrderError};
 use crate::store::{
-    AccessNotesCorrection, Meter, MeterCorrection, Store, StoreError, StoredOrder, User, UtilityId,
-    VersionedWrite,
+    AccessNotesCorrection, Meter, MeterCorrection, OrderUpdate, Store, StoreError, StoredOrder, User,
+    UtilityId, VersionedWrite,
 };
+use fieldline_core::reference::ReferenceSet;
 use chrono::{DateTime, Utc};
 use fieldline_core::status::reviewed;
 use fieldline_core::{
@@ -32,13 +33,13 @@ pub struct CorrectionDecision {
     pub note: Option<String>,
 }
 
-/// Decides field entry `entry_id` of order `id`. A dismissal is an office note like any other.
-/// An accept corrects the meter record and writes the decision into the office log in ONE store
-/// transaction, checked against the order's version: when another decision or a sync moved the
-/// order first, nothing is written and the order is read again (a second decision is then
-/// refused with a conflict), so the record is never corrected without the decision logged, nor
-/// corrected under a dismissal. Refused with a conflict naming the field when the record
-/// changed since the reading or a new serial is another meter's.
+/// Decides field entry `entry_id` of order `id`. The decision is an office note carrying a
+/// review; an accept also corrects the meter record, in ONE store transaction with the note,
+/// checked against the order's version. When another decision or a sync moved the order first,
+/// nothing is written and the order is read again, where a second decision is refused with a
+/// conflict: the record is never corrected without the decision logged, nor under a dismissal.
+/// An accept is refused with a conflict naming the field when the record changed since the
+/// reading or a new serial is another meter's.
 pub async fn decide(
     store: &dyn Store,
     utility: UtilityId,
@@ -48,62 +49,87 @@ pub async fn decide(
     decided: CorrectionDecision,
     now: DateTime<Utc>,
 ) -> Result<OrderDetail, OrderError> {
-    if decided.decision == ReviewDecision::Accepted {
-        return accept(store, utility, by, id, entry_id, &decided, now).await;
-    }
-    let stored = store.get_order(utility, id).await?;
-    let record = WorkOrderDoc::load(&stored.doc)?.record()?;
-    let corrections = undecided_corrections(&record, entry_id)?;
-    let action = decision_note(&corrections, entry_id, &decided);
-    super::apply_office_action(store, utility, by, id, action, now).await
-}
-
-/// Accepts: the meter correction and the order's decision note, stored together against the
-/// order version they were both derived from; re-read and re-derived when that version moved.
-async fn accept(
-    store: &dyn Store,
-    utility: UtilityId,
-    by: &User,
-    id: Uuid,
-    entry_id: &str,
-    decided: &CorrectionDecision,
-    now: DateTime<Utc>,
-) -> Result<OrderDetail, OrderError> {
     let references = crate::reference::all_versions(store, utility).await?;
     for _ in 0..super::MAX_ATTEMPTS {
         let stored = store.get_order(utility, id).await?;
-        let record = WorkOrderDoc::load(&stored.doc)?.record()?;
-        let corrections = undecided_corrections(&record, entry_id)?;
-        let correction = corrected_record(store, utility, &record.office, &corrections).await?;
-        let action = decision_note(&corrections, entry_id, decided);
-        let update =
-            super::office_update(store, utility, by, &stored, &action, now, &references).await?;
-        match store
-            .correct_meter_for_order(
-                utility,
-                &correction,
-                id,
-                stored.summary.version,
-                &update,
-            )
-            .await
-        {
+        let prepared = prepare(
+            store,
+            utility,
+            by,
+            &stored,
+            entry_id,
+            &decided,
+            now,
+            &references,
+        )
+        .await?;
+        let version = stored.summary.version;
+        let written = match &prepared.correction {
+            Some(correction) => store
+                .correct_meter_for_order(utility, correction, id, version, &prepared.update)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(message) => OrderError::conflict("meter", message),
+                    other => other.into(),
+                })?,
+            // A dismissal is a plain office action.
+            None => match store
+                .update_order(utility, id, version, &prepared.update)
+                .await
+            {
+                Ok(summary) => VersionedWrite::Stored(summary),
+                Err(StoreError::Conflict(_)) => VersionedWrite::OrderMoved,
+                Err(other) => return Err(other.into()),
+            },
+        };
+        match written {
             // The detail of what was just stored, without reading it back.
-            Ok(VersionedWrite::Stored(summary)) => {
+            VersionedWrite::Stored(summary) => {
                 let stored = StoredOrder {
                     summary,
-                    doc: update.doc,
+                    doc: prepared.update.doc,
                 };
                 return super::detail_of(store, utility, stored).await;
             }
-            Ok(VersionedWrite::OrderMoved) => continue,
-            Err(StoreError::Conflict(message)) => {
-                return Err(OrderError::conflict("meter", message));
-            }
-            Err(other) => return Err(other.into()),
+            VersionedWrite::OrderMoved => continue,
         }
     }
     Err(OrderError::Busy)
+}
+
+/// A decision ready to store against the order version it was derived from.
+#[derive(Debug)]
+pub(super) struct PreparedDecision {
+    /// For an accept, the meter record as read and as corrected.
+    pub correction: Option<MeterCorrection>,
+    /// The order with the decision's note in its office log.
+    pub update: OrderUpdate,
+}
+
+/// Derives the decision on entry `entry_id` from order `stored` as read: refused with a
+/// conflict when it was decided already, or (accept) when the record changed since the reading.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn prepare(
+    store: &dyn Store,
+    utility: UtilityId,
+    by: &User,
+    stored: &StoredOrder,
+    entry_id: &str,
+    decided: &CorrectionDecision,
+    now: DateTime<Utc>,
+    references: &ReferenceSet,
+) -> Result<PreparedDecision, OrderError> {
+    let record = WorkOrderDoc::load(&stored.doc)?.record()?;
+    let corrections = undecided_corrections(&record, entry_id)?;
+    let correction = match decided.decision {
+        ReviewDecision::Accepted => {
+            Some(corrected_record(store, utility, &record.office, &corrections).await?)
+        }
+        ReviewDecision::Dismissed => None,
+    };
+    let action = decision_note(&corrections, entry_id, decided);
+    let update = super::office_update(store, utility, by, stored, &action, now, references).await?;
+    Ok(PreparedDecision { correction, update })
 }
 
 /// The corrections of field entry `entry_id` if nobody decided them yet; a conflict naming who

@@ -3,7 +3,8 @@
 //! reading or a serial that is another meter's is refused, and a correction is decided once.
 
 use super::*;
-use crate::orders::corrections::{CorrectionDecision, METER_INFO_CORRECTION, decide};
+use crate::orders::corrections::{CorrectionDecision, METER_INFO_CORRECTION, decide, prepare};
+use crate::store::VersionedWrite;
 use fieldline_core::{Capture, FieldCorrection, MeterField, PhotoKind, PhotoRef, ReviewDecision};
 
 /// A cycle read of the fixture's meter on which reader1 corrected `corrections` offline, merged
@@ -306,6 +307,137 @@ async fn a_correction_is_decided_once_and_only_a_correction_entry_can_be() {
         match decide_on(&f, id, wrong, ReviewDecision::Accepted).await {
             Err(OrderError::Invalid { field, .. }) => assert_eq!(field, "entry_id"),
             other => panic!("expected an invalid entry, got {other:?}"),
+        }
+    }
+    f.guard.cleanup().await;
+}
+
+/// The last decision in the order's office log.
+async fn logged_decision(f: &Fixture, id: Uuid, entry: &str) -> ReviewDecision {
+    let now = detail(f.store.as_ref(), f.utility, id)
+        .await
+        .expect("detail");
+    assert_eq!(open_corrections(&now), 0, "the decision resolved the entry");
+    let reviews: Vec<_> = now
+        .office_log
+        .iter()
+        .filter_map(|e| e.action.review())
+        .filter(|r| r.entry == entry)
+        .collect();
+    assert_eq!(reviews.len(), 1, "decided exactly once: {reviews:?}");
+    reviews[0].decision
+}
+
+#[tokio::test]
+async fn an_accept_prepared_before_a_dismissal_committed_writes_nothing() {
+    let f = fixture().await;
+    let (id, entry) = corrected_order(&f, vec![fix(MeterField::Serial, None, "SN-LATE-1")]).await;
+    let unchanged = meter_now(&f).await;
+
+    // Both dispatchers load the same version; the dismissal commits first.
+    let stored = f.store.get_order(f.utility, id).await.expect("stored");
+    let references = crate::reference::all_versions(f.store.as_ref(), f.utility)
+        .await
+        .expect("references");
+    let accept = CorrectionDecision {
+        decision: ReviewDecision::Accepted,
+        note: None,
+    };
+    let prepared = prepare(
+        f.store.as_ref(),
+        f.utility,
+        &f.dispatcher,
+        &stored,
+        &entry,
+        &accept,
+        Utc::now(),
+        &references,
+    )
+    .await
+    .expect("the accept is prepared");
+    let correction = prepared.correction.expect("an accept corrects the meter");
+    decide_on(&f, id, &entry, ReviewDecision::Dismissed)
+        .await
+        .expect("dismissed");
+
+    // The accept's single write finds the order moved: nothing of it lands.
+    let late = f
+        .store
+        .correct_meter_for_order(
+            f.utility,
+            &correction,
+            id,
+            stored.summary.version,
+            &prepared.update,
+        )
+        .await
+        .expect("no store error");
+    assert_eq!(late, VersionedWrite::OrderMoved);
+    assert_eq!(meter_now(&f).await, unchanged);
+
+    // Deciding again reads the dismissal and refuses, the record still as it was.
+    match decide_on(&f, id, &entry, ReviewDecision::Accepted).await {
+        Err(OrderError::Conflict { field, message }) => {
+            assert_eq!(field, "entry_id");
+            assert!(message.contains("already dismissed"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(meter_now(&f).await, unchanged);
+    assert_eq!(
+        logged_decision(&f, id, &entry).await,
+        ReviewDecision::Dismissed
+    );
+    f.guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_accept_and_dismiss_leave_the_meter_as_the_logged_decision_says() {
+    let f = fixture().await;
+    let supervisor = f
+        .store
+        .get_user_by_username(f.utility, "supervisor")
+        .await
+        .expect("supervisor");
+    for round in 0..6 {
+        let serial = format!("SN-RACE-{round}");
+        let (id, entry) = corrected_order(&f, vec![fix(MeterField::Serial, None, &serial)]).await;
+        let before = meter_now(&f).await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let deciders = [
+            (f.dispatcher.clone(), ReviewDecision::Accepted),
+            (supervisor.clone(), ReviewDecision::Dismissed),
+        ]
+        .map(|(by, decision)| {
+            let (store, barrier, entry) = (f.store.clone(), barrier.clone(), entry.clone());
+            let utility = f.utility;
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let decided = CorrectionDecision {
+                    decision,
+                    note: None,
+                };
+                decide(store.as_ref(), utility, &by, id, &entry, decided, Utc::now()).await
+            })
+        });
+        let mut won = Vec::new();
+        for (decider, decision) in deciders.into_iter().zip([
+            ReviewDecision::Accepted,
+            ReviewDecision::Dismissed,
+        ]) {
+            match decider.await.expect("the decider ran") {
+                Ok(_) => won.push(decision),
+                Err(OrderError::Conflict { field, .. }) => assert_eq!(field, "entry_id"),
+                Err(other) => panic!("the loser must see the other decision, got {other:?}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "round {round}: exactly one decision lands");
+        let logged = logged_decision(&f, id, &entry).await;
+        assert_eq!(won[0], logged, "round {round}");
+        let after = meter_now(&f).await;
+        match logged {
+            ReviewDecision::Accepted => assert_eq!(after.serial, serial, "round {round}"),
+            ReviewDecision::Dismissed => assert_eq!(after, before, "round {round}"),
         }
     }
     f.guard.cleanup().await;
