@@ -9,11 +9,11 @@
 
 use super::{OrderDetail, OrderError};
 use crate::store::{
-    AccessNotesCorrection, Meter, MeterCorrection, OrderUpdate, Store, StoreError, StoredOrder, User,
-    UtilityId, VersionedWrite,
+    AccessNotesCorrection, Meter, MeterCorrection, OrderUpdate, Store, StoreError, StoredOrder,
+    User, UtilityId, VersionedWrite,
 };
-use fieldline_core::reference::ReferenceSet;
 use chrono::{DateTime, Utc};
+use fieldline_core::reference::ReferenceSet;
 use fieldline_core::status::reviewed;
 use fieldline_core::{
     Capture, FieldAction, FieldCorrection, MeterField, OfficeAction, OfficeData, OrderRecord,
@@ -77,7 +77,7 @@ pub async fn decide(
                 .update_order(utility, id, version, &prepared.update)
                 .await
             {
-                Ok(summary) => VersionedWrite::Stored(summary),
+                Ok(summary) => VersionedWrite::Stored(Box::new(summary)),
                 Err(StoreError::Conflict(_)) => VersionedWrite::OrderMoved,
                 Err(other) => return Err(other.into()),
             },
@@ -86,7 +86,7 @@ pub async fn decide(
             // The detail of what was just stored, without reading it back.
             VersionedWrite::Stored(summary) => {
                 let stored = StoredOrder {
-                    summary,
+                    summary: *summary,
                     doc: prepared.update.doc,
                 };
                 return super::detail_of(store, utility, stored).await;

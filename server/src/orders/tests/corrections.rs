@@ -417,14 +417,23 @@ async fn racing_accept_and_dismiss_leave_the_meter_as_the_logged_decision_says()
                     decision,
                     note: None,
                 };
-                decide(store.as_ref(), utility, &by, id, &entry, decided, Utc::now()).await
+                decide(
+                    store.as_ref(),
+                    utility,
+                    &by,
+                    id,
+                    &entry,
+                    decided,
+                    Utc::now(),
+                )
+                .await
             })
         });
         let mut won = Vec::new();
-        for (decider, decision) in deciders.into_iter().zip([
-            ReviewDecision::Accepted,
-            ReviewDecision::Dismissed,
-        ]) {
+        for (decider, decision) in deciders
+            .into_iter()
+            .zip([ReviewDecision::Accepted, ReviewDecision::Dismissed])
+        {
             match decider.await.expect("the decider ran") {
                 Ok(_) => won.push(decision),
                 Err(OrderError::Conflict { field, .. }) => assert_eq!(field, "entry_id"),

@@ -626,7 +626,11 @@ pub(super) async fn a_meter_correction_and_its_order_decision_are_written_togeth
     assert_eq!(stale, VersionedWrite::OrderMoved);
     assert_eq!(store.get_meter(a.id, read.id).await.expect("meter"), read);
     assert_eq!(
-        store.get_premise(a.id, p.id).await.expect("premise").access_notes,
+        store
+            .get_premise(a.id, p.id)
+            .await
+            .expect("premise")
+            .access_notes,
         p.access_notes,
         "the access notes are untouched"
     );

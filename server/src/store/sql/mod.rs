@@ -203,18 +203,17 @@ impl Store for Backend {
         let mut tx = self.begin_write().await?;
         // The order first (feed position, then its row, the lock order of every writer), so a
         // moved version is known before the meter is touched; dropping `tx` rolls back.
-        let position = match orders::lock_version(&mut tx, utility, order, expected_version, update)
-            .await?
-        {
-            orders::Locked::At(position) => position,
-            orders::Locked::Moved => return Ok(VersionedWrite::OrderMoved),
-        };
+        let position =
+            match orders::lock_version(&mut tx, utility, order, expected_version, update).await? {
+                orders::Locked::At(position) => position,
+                orders::Locked::Moved => return Ok(VersionedWrite::OrderMoved),
+            };
         network::correct_meter(&mut tx, utility, correction).await?;
         let done =
             orders::update_order_at(&mut tx, utility, order, expected_version, update, position)
                 .await?;
         tx.commit().await?;
-        Ok(VersionedWrite::Stored(done))
+        Ok(VersionedWrite::Stored(Box::new(done)))
     }
 
     async fn record_notice_served(

@@ -134,7 +134,7 @@ pub struct OrderUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub enum VersionedWrite {
     /// Everything was written in one transaction; the order as stored now.
-    Stored(OrderSummary),
+    Stored(Box<OrderSummary>),
     /// The order's version moved since it was read (another decision, a sync): nothing at all
     /// was written. Re-read the order and decide again.
     OrderMoved,
