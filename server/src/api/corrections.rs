@@ -51,8 +51,9 @@ pub struct DecisionRequest {
 
 /// Accepts or dismisses a reader's meter-record correction (field entry `entry_id`, a
 /// `meter_correction` capture). Accept corrects the meter record (and the premise's access
-/// notes) in one transaction; both resolve the entry's `meter_info_correction` exceptions and
-/// record the decision in the order's office log.
+/// notes) and records the decision in the order's office log in one transaction; dismiss only
+/// records it. Both resolve the entry's `meter_info_correction` exceptions; of two concurrent
+/// decisions one lands and the other is 409.
 #[utoipa::path(
     post,
     path = "/api/v1/orders/{id}/corrections/{entry_id}",
