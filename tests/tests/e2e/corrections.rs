@@ -4,7 +4,7 @@
 //! the order's exception is resolved and the decision is in its office log and on the handheld.
 //! A second decision, a field user and another utility's dispatcher are refused.
 
-use crate::fixtures::metered_premise;
+use crate::fixtures::{create_order, metered_premise, office_view};
 use fieldline_core::{
     Capture, FieldAction, FieldCorrection, MeterField, PhotoKind, PhotoRef, Role,
 };
@@ -20,23 +20,12 @@ fn correction(field: MeterField, register: Option<u32>, value: &str) -> FieldCor
 }
 
 async fn create_cycle_read(server: &TestServer, office: &str, meter: uuid::Uuid) -> String {
-    let created = server
-        .post_json(
-            "/api/v1/orders",
-            Some(office),
-            &json!({"order_type": "cycle_read", "meter_id": meter, "assignee": "reader1"}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    created.json()["id"].as_str().expect("id").to_string()
-}
-
-async fn office_view(server: &TestServer, office: &str, order: &str) -> Value {
-    let shown = server
-        .get(&format!("/api/v1/orders/{order}"), Some(office))
-        .await;
-    assert_eq!(shown.status, 200, "{}", shown.text);
-    shown.json()
+    create_order(
+        server,
+        office,
+        json!({"order_type": "cycle_read", "meter_id": meter, "assignee": "reader1"}),
+    )
+    .await
 }
 
 /// The `meter_info_correction` exceptions of an order as the office sees it.

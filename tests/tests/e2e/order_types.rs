@@ -4,7 +4,7 @@
 //! of it until the handheld syncs; after the sync the office API shows the derived status,
 //! completion code, exceptions, follow-ups and captured values.
 
-use crate::fixtures::metered_premise;
+use crate::fixtures::{cap, create_order, metered_premise, office_view};
 use chrono::DateTime;
 use fieldline_core::client::{ClientError, FieldClient};
 use fieldline_core::field_found::FieldReport;
@@ -19,23 +19,6 @@ use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: the office side.
-
-async fn create_order(server: &TestServer, office: &str, body: Value) -> String {
-    let created = server
-        .post_json("/api/v1/orders", Some(office), &body)
-        .await;
-    assert_eq!(created.status, 201, "{body}: {}", created.text);
-    created.json()["id"].as_str().expect("id").to_string()
-}
-
-/// The order as the office API shows it.
-async fn office_view(server: &TestServer, office: &str, order: &str) -> Value {
-    let shown = server
-        .get(&format!("/api/v1/orders/{order}"), Some(office))
-        .await;
-    assert_eq!(shown.status, 200, "{}", shown.text);
-    shown.json()
-}
 
 /// What the crew recorded, as the office sees it: one name per field entry (`capture:<step>`
 /// for captures), leaving out the device's receipt of the order, sorted (the document keeps
@@ -133,14 +116,6 @@ fn photo(kind: PhotoKind, n: u8) -> PhotoRef {
     PhotoRef {
         sha256: format!("{:064x}", u32::from(n) * 16 + kind as u32),
         kind,
-    }
-}
-
-fn cap(capture: Capture, photos: Vec<PhotoRef>) -> FieldAction {
-    FieldAction::Capture {
-        capture,
-        photos,
-        note: None,
     }
 }
 

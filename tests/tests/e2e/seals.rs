@@ -3,7 +3,7 @@
 //! synced, and the crew that finds that seal intact raises nothing, while a different seal is
 //! flagged as tamper as before.
 
-use crate::fixtures::metered_premise;
+use crate::fixtures::{cap, create_order_detail, metered_premise};
 use crate::workflows::{FixedClock, MONDAY_MORNING_MS, photo};
 use chrono::Duration;
 use fieldline_core::client::Platform;
@@ -13,7 +13,7 @@ use fieldline_core::{
 };
 use fieldline_server::store::{Account, Meter};
 use fieldline_tests::{Handheld, PASSWORD, TestServer};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -48,23 +48,6 @@ async fn owing_account(server: &TestServer, meter: &Meter) -> Account {
     account
 }
 
-/// Creates an order as the office; returns its detail.
-async fn create(server: &TestServer, office: &str, body: Value) -> Value {
-    let created = server
-        .post_json("/api/v1/orders", Some(office), &body)
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    created.json()
-}
-
-fn capture(capture: Capture, photos: Vec<fieldline_core::PhotoRef>) -> FieldAction {
-    FieldAction::Capture {
-        capture,
-        photos,
-        note: None,
-    }
-}
-
 /// Starts `order` on `device` and records the seal it finds there, offline, then syncs.
 async fn find_seal(device: &Handheld, order: &str, number: &str) {
     device.sync().await;
@@ -74,7 +57,7 @@ async fn find_seal(device: &Handheld, order: &str, number: &str) {
             c.start(&id)?;
             c.record(
                 &id,
-                capture(
+                cap(
                     Capture::SealFound {
                         number: Some(number),
                         condition: SealCondition::Intact,
@@ -123,10 +106,10 @@ async fn a_reconnect_expects_the_seal_the_disconnect_put_on_without_the_office_k
     let office = server.login("dispatcher", PASSWORD).await;
     let (_, meter) = metered_premise(&server, &server.utility).await;
     let owing = owing_account(&server, &meter).await;
-    let disconnect = create(
+    let disconnect = create_order_detail(
         &server,
         &office,
-        json!({"order_type": "disconnect", "reason": "non_payment", "meter_id": meter.id,
+        &json!({"order_type": "disconnect", "reason": "non_payment", "meter_id": meter.id,
                "account_id": owing.id, "assignee": "inspector1"}),
     )
     .await["id"]
@@ -149,7 +132,7 @@ async fn a_reconnect_expects_the_seal_the_disconnect_put_on_without_the_office_k
     inspector
         .run(move |c| {
             c.start(&id)?;
-            c.record(&id, capture(Capture::MeterVerified { serial }, vec![]))?;
+            c.record(&id, cap(Capture::MeterVerified { serial }, vec![]))?;
             c.record(
                 &id,
                 FieldAction::Reading {
@@ -169,17 +152,17 @@ async fn a_reconnect_expects_the_seal_the_disconnect_put_on_without_the_office_k
                 position: ValvePosition::Off,
                 point: Some(DisconnectPoint::CurbStop),
             };
-            c.record(&id, capture(off, vec![]))?;
+            c.record(&id, cap(off, vec![]))?;
             let seal = Capture::SealInstalled {
                 number: SEAL.into(),
             };
-            c.record(&id, capture(seal, vec![photo(PhotoKind::Lock)]))?;
+            c.record(&id, cap(seal, vec![photo(PhotoKind::Lock)]))?;
             let hanger = Capture::Customer {
                 present: false,
                 notified: false,
                 door_hanger: true,
             };
-            c.record(&id, capture(hanger, vec![]))?;
+            c.record(&id, cap(hanger, vec![]))?;
             c.complete(&id, Some("locked"))
         })
         .await
@@ -189,10 +172,10 @@ async fn a_reconnect_expects_the_seal_the_disconnect_put_on_without_the_office_k
     inspector.cleanup();
 
     // The customer pays; the office creates the reconnect without naming a seal.
-    let reconnect = create(
+    let reconnect = create_order_detail(
         &server,
         &office,
-        json!({"order_type": "reconnect", "meter_id": meter.id, "account_id": owing.id,
+        &json!({"order_type": "reconnect", "meter_id": meter.id, "account_id": owing.id,
                "assignee": "inspector1"}),
     )
     .await;
@@ -213,10 +196,10 @@ async fn a_reconnect_expects_the_seal_the_disconnect_put_on_without_the_office_k
     );
 
     // Another crew on another device, sent on a second reconnect, finds a different seal.
-    let second = create(
+    let second = create_order_detail(
         &server,
         &office,
-        json!({"order_type": "reconnect", "meter_id": meter.id, "account_id": owing.id,
+        &json!({"order_type": "reconnect", "meter_id": meter.id, "account_id": owing.id,
                "assignee": "reader1"}),
     )
     .await;
@@ -232,19 +215,19 @@ async fn a_reconnect_expects_the_seal_the_disconnect_put_on_without_the_office_k
     assert!(exceptions.contains("seal_mismatch"), "{exceptions}");
 
     // A seal the office names itself wins over the one on record.
-    let named = create(
+    let named = create_order_detail(
         &server,
         &office,
-        json!({"order_type": "turn_on", "meter_id": meter.id,
+        &json!({"order_type": "turn_on", "meter_id": meter.id,
                "details": {"recorded_seal": "FL000042"}}),
     )
     .await;
     assert_eq!(named["office"]["details"]["recorded_seal"], "FL000042");
     // And a new turn-off at the premise must not put the same seal on again.
-    let turn_off = create(
+    let turn_off = create_order_detail(
         &server,
         &office,
-        json!({"order_type": "turn_off", "meter_id": meter.id}),
+        &json!({"order_type": "turn_off", "meter_id": meter.id}),
     )
     .await;
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Field workflows end to end, through the device client against a real server: follow-up
 //! orders a field outcome calls for, and payments that cancel disconnects the crew holds.
 
-use crate::fixtures::metered_premise;
+use crate::fixtures::{cap, create_order, metered_premise};
 use chrono::{Duration, Utc};
 use fieldline_core::client::{ClientError, Clock, Platform};
 use fieldline_core::{
@@ -45,14 +45,6 @@ async fn account_at(
         .await
         .expect("account");
     account
-}
-
-async fn create_order(server: &TestServer, office: &str, body: Value) -> String {
-    let created = server
-        .post_json("/api/v1/orders", Some(office), &body)
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    created.json()["id"].as_str().expect("id").to_string()
 }
 
 #[tokio::test]
@@ -999,14 +991,6 @@ async fn work(device: &Handheld, order: &str, steps: Vec<FieldAction>) {
         .expect("every step is accepted on the device");
 }
 
-fn cap(capture: Capture) -> FieldAction {
-    FieldAction::Capture {
-        capture,
-        photos: vec![],
-        note: None,
-    }
-}
-
 /// Follow-ups of an order as the office sees them: `(kind, reason)`, sorted.
 async fn follow_ups_of(server: &TestServer, office: &str, order: &str) -> Vec<(String, String)> {
     let links = server
@@ -1046,16 +1030,19 @@ async fn a_high_bill_investigation_finding_a_utility_leak_creates_a_repair_and_a
     work(
         &inspector,
         &order,
-        vec![cap(Capture::Investigation(Findings {
-            leak_indicator_moving: true,
-            house_valve: Some(HouseValveResult::IndicatorStopped),
-            dye_test_leak: Some(false),
-            irrigation: false,
-            visible_leak: LeakSide::Utility,
-            meter_condition: MeterCondition::Good,
-            advice: None,
-            recommendation: Recommendation::MeterTest,
-        }))],
+        vec![cap(
+            Capture::Investigation(Findings {
+                leak_indicator_moving: true,
+                house_valve: Some(HouseValveResult::IndicatorStopped),
+                dye_test_leak: Some(false),
+                irrigation: false,
+                visible_leak: LeakSide::Utility,
+                meter_condition: MeterCondition::Good,
+                advice: None,
+                recommendation: Recommendation::MeterTest,
+            }),
+            vec![],
+        )],
     )
     .await;
     inspector.sync().await;
@@ -1102,10 +1089,13 @@ async fn a_reconnect_finding_a_broken_seal_flags_tamper_and_creates_an_inspectio
     work(
         &inspector,
         &order,
-        vec![cap(Capture::SealFound {
-            number: None,
-            condition: SealCondition::Broken,
-        })],
+        vec![cap(
+            Capture::SealFound {
+                number: None,
+                condition: SealCondition::Broken,
+            },
+            vec![],
+        )],
     )
     .await;
     inspector.sync().await;
@@ -1156,13 +1146,19 @@ async fn a_turn_off_worked_offline_reaches_the_office_completed() {
                 note: None,
                 photos: vec![],
             },
-            cap(Capture::Valve {
-                position: ValvePosition::Off,
-                point: Some(DisconnectPoint::AngleValve),
-            }),
-            cap(Capture::SealInstalled {
-                number: "FL000777".into(),
-            }),
+            cap(
+                Capture::Valve {
+                    position: ValvePosition::Off,
+                    point: Some(DisconnectPoint::AngleValve),
+                },
+                vec![],
+            ),
+            cap(
+                Capture::SealInstalled {
+                    number: "FL000777".into(),
+                },
+                vec![],
+            ),
             FieldAction::Capture {
                 capture: Capture::Customer {
                     present: false,
@@ -1230,13 +1226,19 @@ async fn one_seal_installed_offline_by_two_crews_merges_both_and_flags_both_orde
             device,
             order,
             vec![
-                cap(Capture::Valve {
-                    position: ValvePosition::Off,
-                    point: Some(DisconnectPoint::AngleValve),
-                }),
-                cap(Capture::SealInstalled {
-                    number: "FL000777".into(),
-                }),
+                cap(
+                    Capture::Valve {
+                        position: ValvePosition::Off,
+                        point: Some(DisconnectPoint::AngleValve),
+                    },
+                    vec![],
+                ),
+                cap(
+                    Capture::SealInstalled {
+                        number: "FL000777".into(),
+                    },
+                    vec![],
+                ),
             ],
         )
         .await;
