@@ -15,4 +15,12 @@ pub mod store;
 pub mod sync;
 
 pub use config::Config;
+
+/// The allocator of every process that runs the server (the `fieldline` binary, the tests and
+/// the benches link this crate). A sync allocates a few thousand small blocks per order (decoded
+/// changes, automerge's columns, the record); mimalloc serves them in a fraction of glibc's time
+/// (BENCHMARKS.md, "The allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use http::{AppState, ServerClock, app, serve};

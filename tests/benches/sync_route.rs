@@ -205,6 +205,13 @@ fn automerge_sync(device: &Automerge, server: &Automerge) -> (usize, usize) {
     (bytes, messages)
 }
 
+/// Prints `what` with this process's id and waits for a line on stdin (profiling pauses).
+fn wait_for_line(what: &str) {
+    println!("{what} (pid {}): press enter", std::process::id());
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+}
+
 fn main() {
     let orders: usize = std::env::var("FIELDLINE_BENCH_ORDERS")
         .ok()
@@ -307,7 +314,12 @@ async fn run(orders: usize) {
     .await
     .expect("device task");
 
-    // End of shift: one sync.
+    // End of shift: one sync. With FIELDLINE_BENCH_PAUSE set, the bench says so and waits for a
+    // line on stdin before and after it, so a profiler can attach to exactly the sync.
+    let pause = std::env::var_os("FIELDLINE_BENCH_PAUSE").is_some();
+    if pause {
+        wait_for_line("about to sync");
+    }
     let c = Arc::clone(&client);
     let cpu_before = process_cpu_ns();
     let wall = Instant::now();
@@ -322,6 +334,9 @@ async fn run(orders: usize) {
     let total_cpu = process_cpu_ns() - cpu_before;
     let server_cpu = total_cpu.saturating_sub(device_cpu);
     assert_eq!(report.uploaded_changes, actions, "{report:?}");
+    if pause {
+        wait_for_line("synced");
+    }
 
     // The same edits with automerge's per-document sync protocol.
     let (mut am_bytes, mut am_messages, mut am_max) = (0, 0, 0);
