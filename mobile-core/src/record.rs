@@ -5,8 +5,8 @@
 use crate::action::{ActionContext, FieldAction, OfficeAction};
 use crate::model::{OfficeData, Timestamp};
 use crate::outcome::Assessment;
+use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 
 /// Where an entry was written: the automerge change that created it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,8 +81,16 @@ pub struct Causality {
 
 impl Causality {
     /// Builds the relation from each change's ancestors (restricted to entry-writing changes).
-    pub fn from_ancestors(ancestors: HashMap<String, HashSet<String>>) -> Self {
-        Causality { ancestors }
+    pub fn from_ancestors<A>(ancestors: impl IntoIterator<Item = (String, A)>) -> Self
+    where
+        A: IntoIterator<Item = String>,
+    {
+        Causality {
+            ancestors: ancestors
+                .into_iter()
+                .map(|(change, seen)| (change, seen.into_iter().collect()))
+                .collect(),
+        }
     }
 
     /// `a` is in `b`'s history (strictly before it).

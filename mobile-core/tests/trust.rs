@@ -291,6 +291,35 @@ fn an_entry_over_the_text_limit_is_refused() {
 }
 
 #[test]
+fn a_limit_broken_inside_a_list_names_the_keys_down_to_it() {
+    // The path names the keys from the entry down (list positions are not named); a long
+    // key is reported at the object that holds it.
+    let stored = assigned_order("reader1");
+    let forged = append_edited(&stored, normal_reading(), "reader1", |value| {
+        value["action"]["readings"][0]["value"] = "9".repeat(document::MAX_TEXT_BYTES + 1).into();
+    });
+    let refused = inspect(&stored, &[forged], &reader());
+    assert_eq!(codes(&refused), ["limit_exceeded"]);
+    assert_eq!(refused[0].field.as_deref(), Some("action.readings.value"));
+
+    let forged = append_edited(&stored, normal_reading(), "reader1", |value| {
+        let codes: Vec<serde_json::Value> =
+            (0..=trust::MAX_LIST_ITEMS).map(|_| "x".into()).collect();
+        value["action"]["reader_codes"] = codes.into();
+    });
+    let refused = inspect(&stored, &[forged], &reader());
+    assert_eq!(codes(&refused), ["limit_exceeded"]);
+    assert_eq!(refused[0].field.as_deref(), Some("action.reader_codes"));
+
+    let forged = append_edited(&stored, normal_reading(), "reader1", |value| {
+        value["context"]["k".repeat(document::MAX_TEXT_BYTES + 1)] = 1.into();
+    });
+    let refused = inspect(&stored, &[forged], &reader());
+    assert_eq!(codes(&refused), ["limit_exceeded"]);
+    assert_eq!(refused[0].field.as_deref(), Some("context"));
+}
+
+#[test]
 fn an_entry_over_the_photo_limit_is_refused() {
     let stored = assigned_order("reader1");
     let photo = PhotoRef {

@@ -3,7 +3,7 @@
 
 use crate::record::Causality;
 use automerge::{Automerge, ChangeHash};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// For every change in `writers`, the set of `writers` in its history.
 pub(super) fn build(doc: &Automerge, writers: &[ChangeHash]) -> Causality {
@@ -52,16 +52,11 @@ pub(super) fn build(doc: &Automerge, writers: &[ChangeHash]) -> Causality {
         }
     }
 
-    Causality::from_ancestors(
-        writers
-            .iter()
-            .map(|w| {
-                let ancestors = history
-                    .get(w)
-                    .map(|set| set.iter().map(|h| h.to_string()).collect())
-                    .unwrap_or_default();
-                (w.to_string(), ancestors)
-            })
-            .collect(),
-    )
+    Causality::from_ancestors(writers.iter().map(|w| {
+        let ancestors: Vec<String> = history
+            .get(w)
+            .map(|set| set.iter().map(|h| h.to_string()).collect())
+            .unwrap_or_default();
+        (w.to_string(), ancestors)
+    }))
 }

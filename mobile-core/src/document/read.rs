@@ -8,10 +8,10 @@
 use super::DocumentError;
 use automerge::iter::{DocItem, Span};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef};
+use foldhash::{HashMap, HashMapExt};
 use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 /// Reads the value at `key` of the map `obj` as a `T`; `path` names it in errors. Reads only

@@ -36,8 +36,9 @@ use crate::rules;
 use crate::status;
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ActorId, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use serde::Deserialize;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
 
 /// Most photo references one order may hold, over all its field entries.
 pub const MAX_PHOTOS_PER_ORDER: usize = 200;
@@ -125,10 +126,28 @@ impl Sections {
         let Ok(field) = child(&doc.doc, &ROOT, "field", "$.field") else {
             return Ok(Sections::default());
         };
-        let mut lists = HashMap::new();
-        for name in FIELD_LISTS {
-            let list = child(&doc.doc, &field, name, "$.field")?;
-            lists.insert(oid(&list), name);
+        // One walk over the field map instead of a lookup per list (each seeks the document).
+        let mut lists = HashMap::with_capacity(FIELD_LISTS.len());
+        for item in doc.doc.map_range(&field, ..) {
+            let Some(name) = FIELD_LISTS.iter().find(|name| **name == item.key) else {
+                continue;
+            };
+            if !matches!(item.value, automerge::ValueRef::Object(_)) {
+                return Err(DocumentError::schema(
+                    "$.field",
+                    format!("`{name}` is not an object"),
+                ));
+            }
+            lists.insert(oid(&item.id()), *name);
+        }
+        if let Some(name) = FIELD_LISTS
+            .iter()
+            .find(|name| !lists.values().any(|found| found == *name))
+        {
+            return Err(DocumentError::schema(
+                "$.field",
+                format!("`{name}` is missing"),
+            ));
         }
         Ok(Sections {
             field: Some(oid(&field)),
@@ -495,11 +514,16 @@ fn entry_problem(
     path: &str,
     writer: &Writer,
 ) -> Result<(), Problem> {
-    if let Some((where_, message)) = over_limits(value, "") {
+    if let Some((where_, message)) = over_limits(value) {
         return Err(("limit_exceeded", message, Some(where_)));
     }
-    let stored: StoredFieldEntry =
-        from_json(value.clone(), path).map_err(|e| ("schema", e.to_string(), None))?;
+    let stored = StoredFieldEntry::deserialize(value).map_err(|e| {
+        (
+            "schema",
+            DocumentError::schema(path, e.to_string()).to_string(),
+            None,
+        )
+    })?;
     if field_list_for(&stored.action) != list_name {
         return Err((
             "schema",
@@ -530,27 +554,35 @@ fn entry_problem(
     Ok(())
 }
 
-/// The first string over [`MAX_TEXT_BYTES`] or list over [`MAX_LIST_ITEMS`], with its path.
-fn over_limits(value: &Value, at: &str) -> Option<(String, String)> {
+/// The first string over [`MAX_TEXT_BYTES`] or list over [`MAX_LIST_ITEMS`], with its path
+/// (the keys from the entry down, dot-separated; list indices are not named).
+fn over_limits(value: &Value) -> Option<(String, String)> {
+    let mut keys = Vec::new();
+    let message = limit_problem(value, &mut keys)?;
+    keys.reverse();
+    Some((keys.join("."), message))
+}
+
+/// What [`over_limits`] finds, with the keys down to it pushed innermost first (the path is
+/// only built for a value that breaks a limit, not for every value checked).
+fn limit_problem<'v>(value: &'v Value, keys: &mut Vec<&'v str>) -> Option<String> {
     match value {
-        Value::String(s) if s.len() > MAX_TEXT_BYTES => Some((
-            at.trim_start_matches('.').to_string(),
-            format!("a text is longer than {MAX_TEXT_BYTES} bytes"),
-        )),
+        Value::String(s) if s.len() > MAX_TEXT_BYTES => {
+            Some(format!("a text is longer than {MAX_TEXT_BYTES} bytes"))
+        }
         Value::Array(items) => {
             if items.len() > MAX_LIST_ITEMS {
-                return Some((
-                    at.trim_start_matches('.').to_string(),
-                    format!("a list has more than {MAX_LIST_ITEMS} items"),
-                ));
+                return Some(format!("a list has more than {MAX_LIST_ITEMS} items"));
             }
-            items.iter().find_map(|v| over_limits(v, at))
+            items.iter().find_map(|v| limit_problem(v, keys))
         }
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             if k.len() > MAX_TEXT_BYTES {
-                return Some((at.to_string(), "a key is too long".to_string()));
+                return Some("a key is too long".to_string());
             }
-            over_limits(v, &format!("{at}.{k}"))
+            let message = limit_problem(v, keys)?;
+            keys.push(k);
+            Some(message)
         }),
         _ => None,
     }
@@ -598,7 +630,7 @@ fn check_rules(
     let field = std::mem::take(&mut record.field);
     let office_log = std::mem::take(&mut record.office_log);
     let mut outcome = Ok(());
-    let mut known = HashMap::new();
+    let mut known = std::collections::HashMap::new();
     for entry in field
         .iter()
         .filter(|e| new_hashes.contains(&e.origin.change))
@@ -804,11 +836,4 @@ pub(super) fn seen_by(record: &OrderRecord, entry: &FieldEntry) -> OrderRecord {
     seen.office_log
         .retain(|e| causality.happened_before(&e.origin, &entry.origin));
     seen
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-    path: &str,
-) -> Result<T, DocumentError> {
-    serde_json::from_value(value).map_err(|e| DocumentError::schema(path, e.to_string()))
 }
