@@ -55,8 +55,8 @@ pub(super) fn build(doc: &Automerge, writers: &[ChangeHash]) -> Causality {
     Causality::from_ancestors(writers.iter().map(|w| {
         let ancestors: Vec<String> = history
             .get(w)
-            .map(|set| set.iter().map(|h| h.to_string()).collect())
+            .map(|set| set.iter().map(|h| super::hex(&h.0)).collect())
             .unwrap_or_default();
-        (w.to_string(), ancestors)
+        (super::hex(&w.0), ancestors)
     }))
 }

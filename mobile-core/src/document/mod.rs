@@ -35,6 +35,19 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 pub use automerge;
+
+/// Lower-case hex of `bytes`, as automerge prints change hashes and actor ids (`Display`,
+/// `to_hex_string`), without going through a formatter char by char: the server writes several
+/// per uploaded change (log rows, origins, causality).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
+}
 pub use office_data::REFRESH_ACCOUNT;
 
 /// The document schema version this build writes. Schemas only grow (new optional fields).
@@ -217,7 +230,7 @@ impl WorkOrderDoc {
             .into_iter()
             .map(|change| ChangeInfo {
                 hash: change.hash(),
-                actor: change.actor_id().to_hex_string(),
+                actor: hex(change.actor_id().to_bytes()),
                 seq: change.seq(),
                 time_secs: change.timestamp(),
                 message: change.message().map(str::to_string),
@@ -279,7 +292,7 @@ impl WorkOrderDoc {
             .into_iter()
             .map(|change| ChangeInfo {
                 hash: change.hash(),
-                actor: change.actor_id().to_hex_string(),
+                actor: hex(change.actor_id().to_bytes()),
                 seq: change.seq(),
                 time_secs: change.timestamp(),
                 message: change.message().map(str::to_string),
@@ -530,8 +543,8 @@ impl WorkOrderDoc {
             .hash_for_opid(id)
             .ok_or_else(|| DocumentError::schema(path, "an entry whose change is missing"))?;
         Ok(Origin {
-            change: change.to_string(),
-            actor: actor.to_hex_string(),
+            change: hex(&change.0),
+            actor: hex(actor.to_bytes()),
             counter: *counter,
         })
     }
@@ -750,7 +763,7 @@ fn commit_options(message: &str, at: Timestamp) -> CommitOptions {
 
 fn entry_id(id: &ObjId) -> String {
     match id {
-        ObjId::Id(counter, actor, _) => format!("{counter}@{}", actor.to_hex_string()),
+        ObjId::Id(counter, actor, _) => format!("{counter}@{}", hex(actor.to_bytes())),
         ObjId::Root => "root".to_string(),
     }
 }
@@ -774,6 +787,21 @@ fn child(doc: &Automerge, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, D
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_prints_hashes_and_actors_as_automerge_does() {
+        let hash = ChangeHash([0xa5; 32]);
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (i * 37) as u8;
+        }
+        for hash in [hash, ChangeHash(bytes)] {
+            assert_eq!(hex(&hash.0), hash.to_string());
+        }
+        let actor = ActorId::from([0x0f, 0xf0, 0x00, 0x9c]);
+        assert_eq!(hex(actor.to_bytes()), actor.to_hex_string());
+        assert_eq!(hex(&[]), "");
+    }
 
     /// A device replica of `base` with three changes on top, each after the one before.
     fn device_changes(base: &Automerge) -> (Automerge, Vec<Change>) {

@@ -598,7 +598,7 @@ fn check_rules(
     new: &[ChangeInfo],
     references: &ReferenceSet,
 ) -> Result<(Vec<Quarantined>, OrderRecord), DocumentError> {
-    let new_hashes: HashSet<String> = new.iter().map(|i| i.hash.to_string()).collect();
+    let new_hashes: HashSet<String> = new.iter().map(|i| super::hex(&i.hash.0)).collect();
     let mut record = match tree {
         Some(tree) => merged.record_of(tree)?,
         None => merged.record()?,

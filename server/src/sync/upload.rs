@@ -217,7 +217,11 @@ fn decode_all(uploads: &[DocChanges], out: &mut Uploaded) -> Vec<Decoded> {
             });
         }
         let sent = out.sent.entry(id).or_default();
-        sent.extend(changes.iter().map(|(h, _)| h.to_string()));
+        sent.extend(
+            changes
+                .iter()
+                .map(|(h, _)| fieldline_core::document::hex(&h.0)),
+        );
         // One entry per order, even if the device named it twice: a batch must not update one
         // order twice from the same version.
         match index.get(&id) {
@@ -440,7 +444,7 @@ fn log_rows(s: &Session<'_>, infos: &[ChangeInfo], bound: &HashSet<String>) -> V
     infos
         .iter()
         .map(|info| NewChange {
-            hash: info.hash.to_string(),
+            hash: fieldline_core::document::hex(&info.hash.0),
             bytes: info.bytes.clone(),
             actor: info.actor.clone(),
             user_id: bound.contains(&info.actor).then_some(s.user.id),
