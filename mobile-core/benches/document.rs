@@ -81,6 +81,11 @@ fn main() {
     per_doc("load", || {
         black_box(WorkOrderDoc::load(&base).expect("load"));
     });
+    // What a cache of loaded documents would pay instead of a load.
+    let loaded = WorkOrderDoc::load(&base).expect("load");
+    per_doc("clone of a loaded document", || {
+        black_box(loaded.clone());
+    });
     per_doc("load + apply 5 device changes", || {
         let mut doc = WorkOrderDoc::load(&base).expect("load");
         doc.apply_changes(&changes).expect("apply");

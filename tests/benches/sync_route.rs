@@ -4,7 +4,10 @@
 //! same edits synced with automerge's own per-document sync protocol, side by side.
 //!
 //! Run with `cargo bench -p fieldline-tests --bench sync_route` (results in BENCHMARKS.md).
-//! `FIELDLINE_BENCH_ORDERS` changes the route size.
+//! `FIELDLINE_BENCH_ORDERS` changes the route size, `FIELDLINE_BENCH_ROUNDS` the number of rounds
+//! (default 5; each starts from scratch, the summary gives the median and the best), and
+//! `FIELDLINE_BENCH_PAUSE` makes each round wait for a line on stdin before and after its sync
+//! (to attach a profiler; use one round).
 
 use chrono::{Duration, Utc};
 use fieldline_core::client::FieldClient;
@@ -222,10 +225,77 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(run(orders));
+    // CPU time only grows when other work shares the cores, so each round starts from scratch
+    // (a new server, route and device) and the summary gives the median and the best round.
+    let rounds: usize = std::env::var("FIELDLINE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let mut results = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        results.push(runtime.block_on(run(orders, round == 0)));
+    }
+    summarize(&results);
 }
 
-async fn run(orders: usize) {
+/// What one round measured.
+struct Round {
+    changes: usize,
+    server_cpu_ns: u64,
+    device_cpu_ns: u64,
+    wall_ms: f64,
+}
+
+impl Round {
+    fn rate(&self) -> f64 {
+        self.changes as f64 / (self.server_cpu_ns as f64 / 1e9)
+    }
+}
+
+fn summarize(results: &[Round]) {
+    let ms = |ns: u64| ns as f64 / 1e6;
+    let mut cpu: Vec<u64> = results.iter().map(|r| r.server_cpu_ns).collect();
+    cpu.sort_unstable();
+    let median = cpu[cpu.len() / 2];
+    let best = cpu[0];
+    let changes = results[0].changes as f64;
+    println!(
+        "{} rounds: server CPU per round {}",
+        results.len(),
+        results
+            .iter()
+            .map(|r| format!("{:.1}", ms(r.server_cpu_ns)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  server CPU, median (best):               {:>10.1} ms  ({:.1} ms)",
+        ms(median),
+        ms(best)
+    );
+    println!(
+        "  server apply rate, median (best):        {:>10.0} changes/s per core  ({:.0})",
+        changes / (median as f64 / 1e9),
+        changes / (best as f64 / 1e9)
+    );
+    let mut device: Vec<u64> = results.iter().map(|r| r.device_cpu_ns).collect();
+    device.sort_unstable();
+    let mut wall: Vec<f64> = results.iter().map(|r| r.wall_ms).collect();
+    wall.sort_by(f64::total_cmp);
+    println!(
+        "  device CPU, median:                      {:>10.1} ms",
+        ms(device[device.len() / 2])
+    );
+    println!(
+        "  wall time of the sync, median:           {:>10.1} ms",
+        wall[wall.len() / 2]
+    );
+}
+
+/// One round: a new server and route, a shift offline, the shift-end sync. The first round also
+/// prints the wire comparison and runs automerge's per-document protocol on the same edits.
+async fn run(orders: usize, compare: bool) -> Round {
     let server = TestServer::start().await;
     let now = Timestamp(Utc::now().timestamp_millis());
     let utility = server.utility.id;
@@ -338,6 +408,27 @@ async fn run(orders: usize) {
         wait_for_line("synced");
     }
 
+    let round = Round {
+        changes: report.uploaded_changes,
+        server_cpu_ns: server_cpu,
+        device_cpu_ns: device_cpu,
+        wall_ms: wall.as_secs_f64() * 1e3,
+    };
+    let ms = |ns: u64| ns as f64 / 1e6;
+    if !compare {
+        println!(
+            "round: server CPU {:.1} ms ({:.0} changes/s per core), device CPU {:.1} ms, wall {:.1} ms",
+            ms(server_cpu),
+            round.rate(),
+            ms(device_cpu),
+            round.wall_ms
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        drop(client);
+        server.stop().await;
+        return round;
+    }
+
     // The same edits with automerge's per-document sync protocol.
     let (mut am_bytes, mut am_messages, mut am_max) = (0, 0, 0);
     let am_start = Instant::now();
@@ -352,7 +443,6 @@ async fn run(orders: usize) {
     let am_cpu = am_start.elapsed();
 
     let wire = report.bytes_sent + report.bytes_received;
-    let ms = |ns: u64| ns as f64 / 1e6;
     println!(
         "shift-end sync of a {orders}-order route, {actions} actions ({} changes)",
         report.uploaded_changes
@@ -393,4 +483,5 @@ async fn run(orders: usize) {
     let _ = std::fs::remove_dir_all(&dir);
     drop(client);
     server.stop().await;
+    round
 }
