@@ -15,12 +15,11 @@ pub mod store;
 pub mod sync;
 
 pub use config::Config;
+pub use http::{AppState, ServerClock, app, serve};
 
 /// The allocator of every process that runs the server (the `fieldline` binary, the tests and
 /// the benches link this crate). A sync allocates a few thousand small blocks per order (decoded
 /// changes, automerge's columns, the record); mimalloc serves them in a fraction of glibc's time
-/// (BENCHMARKS.md, "The allocator").
+/// (BENCHMARKS.md, "The allocator, whole-program optimisation and the last cuts").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-pub use http::{AppState, ServerClock, app, serve};

@@ -35,6 +35,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 pub use automerge;
+pub use office_data::REFRESH_ACCOUNT;
 
 /// Lower-case hex of `bytes`, as automerge prints change hashes and actor ids (`Display`,
 /// `to_hex_string`), without going through a formatter char by char: the server writes several
@@ -48,7 +49,6 @@ pub fn hex(bytes: &[u8]) -> String {
     }
     out
 }
-pub use office_data::REFRESH_ACCOUNT;
 
 /// The document schema version this build writes. Schemas only grow (new optional fields).
 pub const SCHEMA_VERSION: u64 = 1;
